@@ -1,0 +1,100 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { formatDiagnostic, hasErrors } from "../domain/diagnostic.js";
+import { fileError, isWorkflowFileName, loadWorkflow, sizeError, type WorkflowFile } from "../workflows/index.js";
+import { EXIT, UsageError, type CliIO } from "./io.js";
+
+export const VALIDATE_USAGE = `Usage: governance validate [PATH...] [--format text|json]
+
+Checks workflow files (.yml, .yaml, .json) and prints every problem as
+path:line:col: severity: message. PATH may be a file or a folder; the default
+is .governance/ in the current directory.
+
+Options:
+  --format text|json   output format (default text)
+  -h, --help           show this help
+
+Exit status: 0 every file is valid (warnings allowed), 1 a file is invalid,
+2 usage error (unknown option, missing path).`;
+
+/** `governance validate`: load and check workflow files, report with positions. */
+export async function validateCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { format: { type: "string", default: "text" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(VALIDATE_USAGE + "\n");
+    return EXIT.ok;
+  }
+  if (values.format !== "text" && values.format !== "json") {
+    throw new UsageError(`unknown format "${values.format}"; expected text or json`);
+  }
+  const files = await collectFiles(positionals.length > 0 ? positionals : [".governance"], io.cwd);
+  const results: WorkflowFile[] = [];
+  for (const file of files) results.push(await validateFile(file.display, file.absolute));
+
+  if (values.format === "json") {
+    const report = {
+      files: results.map((r) => ({
+        path: r.path,
+        valid: !hasErrors(r.diagnostics),
+        errors: r.diagnostics.map((d) => ({ line: d.line, col: d.col, severity: d.severity, message: d.message, pointer: d.pointer })),
+      })),
+    };
+    io.stdout.write(JSON.stringify(report, null, 2) + "\n");
+  } else {
+    for (const r of results) for (const d of r.diagnostics) io.stdout.write(formatDiagnostic(r.path, d) + "\n");
+    io.stdout.write(summary(results) + "\n");
+  }
+  return results.some((r) => hasErrors(r.diagnostics)) ? EXIT.failed : EXIT.ok;
+}
+
+interface FileRef {
+  display: string;
+  absolute: string;
+}
+
+/** Expands the PATH arguments: files as given, folders to their workflow files (sorted). */
+async function collectFiles(paths: string[], cwd: string): Promise<FileRef[]> {
+  const out: FileRef[] = [];
+  for (const p of paths) {
+    const absolute = isAbsolute(p) ? p : resolve(cwd, p);
+    const info = await stat(absolute).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(err.code === "ENOENT" ? `${p}: no such file or folder` : `${p}: ${err.message}`);
+    });
+    if (info.isDirectory()) {
+      const names = (await readdir(absolute)).filter(isWorkflowFileName).sort();
+      for (const name of names) out.push({ display: join(p, name), absolute: join(absolute, name) });
+    } else {
+      out.push({ display: p, absolute });
+    }
+  }
+  return out;
+}
+
+async function validateFile(display: string, absolute: string): Promise<WorkflowFile> {
+  let content: Buffer;
+  try {
+    // A file over the cap is refused before it is read.
+    const tooLarge = sizeError(display, (await stat(absolute)).size);
+    if (tooLarge) return tooLarge;
+    content = await readFile(absolute);
+  } catch (err) {
+    return fileError(display, `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return loadWorkflow(display, content);
+}
+
+function summary(results: WorkflowFile[]): string {
+  const invalid = results.filter((r) => hasErrors(r.diagnostics)).length;
+  const all = results.flatMap((r) => r.diagnostics);
+  const errors = all.filter((d) => d.severity === "error").length;
+  const warnings = all.length - errors;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (results.length === 0) return "no workflow files found";
+  return `${plural(results.length, "file")} checked: ${results.length - invalid} valid, ${invalid} invalid (${plural(errors, "error")}, ${plural(warnings, "warning")})`;
+}

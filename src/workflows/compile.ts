@@ -1,0 +1,267 @@
+import { Cron } from "croner";
+import type { Diagnostic, DiagnosticSeverity } from "../domain/diagnostic.js";
+import type { Step, Workflow } from "../domain/workflow.js";
+import { MAX_DURATION_MS, formatDuration, parseDuration } from "./durations.js";
+import { checkExpression, checkTemplate, type ExpressionProblem } from "./expressions.js";
+import { conditionSource } from "./conditions.js";
+import { toDisplayPath, toPointer, type DocPath } from "./paths.js";
+import type { SourceMap } from "./source.js";
+import { didYouMean } from "./suggest.js";
+import { stepEdges } from "./graph.js";
+
+/**
+ * Compile stage: the checks a schema cannot express. Step ids are unique, every `next` target
+ * exists, every step is reachable (a warning), cycles are bounded, expressions parse, cron
+ * expressions, time zones and durations are valid.
+ */
+export function compileChecks(workflow: Workflow, map: SourceMap): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (path: DocPath, message: string, severity: DiagnosticSeverity = "error", offset?: number) => {
+    const span = offset === undefined ? map.spanAt(path) : map.spanOf(offset);
+    out.push({ severity, message: `${toDisplayPath(path)}: ${message}`, pointer: toPointer(path), ...span });
+  };
+
+  const ids = checkStepIds(workflow, report);
+  checkTargets(workflow, ids, report);
+  checkGraph(workflow, ids, report);
+  checkExpressions(workflow, [...ids.keys()], map, report);
+  checkTriggers(workflow, report);
+  workflow.steps.forEach((step, i) => checkStep(step, i, workflow, ids, report));
+  checkDurations(workflow, [], report);
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+type Report = (path: DocPath, message: string, severity?: DiagnosticSeverity, offset?: number) => void;
+
+function checkStepIds(workflow: Workflow, report: Report): Map<string, number> {
+  const ids = new Map<string, number>();
+  workflow.steps.forEach((step, i) => {
+    const first = ids.get(step.id);
+    if (first === undefined) ids.set(step.id, i);
+    else report(["steps", i, "id"], `duplicate step id "${step.id}" (already used by steps[${first}])`);
+  });
+  return ids;
+}
+
+/** Every list of step ids in a step, with its path, for target checks. */
+function targetLists(step: Step, i: number): Array<{ path: DocPath; ids: string[] }> {
+  const base: DocPath = ["steps", i, "next"];
+  const lists: Array<{ path: DocPath; ids: string[] }> = [];
+  const next = step.next as unknown;
+  if (Array.isArray(next)) lists.push({ path: base, ids: next as string[] });
+  else if (step.type === "decision") {
+    step.next.when.forEach((c, j) => lists.push({ path: [...base, "when", j, "then"], ids: c.then }));
+    if (step.next.else) lists.push({ path: [...base, "else"], ids: step.next.else });
+  } else if (next && typeof next === "object") {
+    for (const [outcome, list] of Object.entries(next as Record<string, string[]>)) lists.push({ path: [...base, outcome], ids: list });
+  }
+  return lists;
+}
+
+function checkTargets(workflow: Workflow, ids: Map<string, number>, report: Report): void {
+  const known = [...ids.keys()];
+  workflow.steps.forEach((step, i) => {
+    for (const { path, ids: list } of targetLists(step, i)) {
+      list.forEach((target, j) => {
+        if (!ids.has(target)) {
+          report([...path, j], `refers to unknown step "${target}"${didYouMean(target, known)} (known: ${known.join(", ")})`);
+        }
+      });
+    }
+  });
+}
+
+function checkGraph(workflow: Workflow, ids: Map<string, number>, report: Report): void {
+  const edges = workflow.steps.map((step, i) => stepEdges(workflow.steps, i).map((id) => ids.get(id)).filter((n): n is number => n !== undefined));
+
+  // Reachability from the first step.
+  const seen = new Set<number>([0]);
+  const queue = [0];
+  while (queue.length > 0) {
+    for (const n of edges[queue.shift()!]!) {
+      if (!seen.has(n)) {
+        seen.add(n);
+        queue.push(n);
+      }
+    }
+  }
+  workflow.steps.forEach((step, i) => {
+    if (!seen.has(i)) report(["steps", i], `step "${step.id}" is never reached from the first step`, "warning");
+  });
+
+  // Cycles: every strongly connected component with a loop needs a bounded step (maxRuns).
+  for (const component of stronglyConnected(edges)) {
+    const looping = component.length > 1 || edges[component[0]!]!.includes(component[0]!);
+    if (!looping) continue;
+    if (component.some((i) => workflow.steps[i]!.maxRuns !== undefined)) continue;
+    const order = [...component].sort((a, b) => a - b);
+    const names = order.map((i) => workflow.steps[i]!.id);
+    report(["steps", order[0]!, "next"], `the steps ${names.join(" → ")} form a cycle with no bound; set maxRuns on one of them`);
+  }
+}
+
+/** Tarjan's algorithm, iterative so a long chain of steps cannot overflow the stack. */
+function stronglyConnected(edges: number[][]): number[][] {
+  const index: number[] = new Array(edges.length).fill(-1);
+  const low: number[] = new Array(edges.length).fill(0);
+  const onStack: boolean[] = new Array(edges.length).fill(false);
+  const stack: number[] = [];
+  const result: number[][] = [];
+  let counter = 0;
+  for (let root = 0; root < edges.length; root++) {
+    if (index[root] !== -1) continue;
+    const work: Array<[number, number]> = [[root, 0]];
+    while (work.length > 0) {
+      const frame = work[work.length - 1]!;
+      const [v, k] = frame;
+      if (k === 0) {
+        index[v] = low[v] = counter++;
+        stack.push(v);
+        onStack[v] = true;
+      }
+      if (k < edges[v]!.length) {
+        frame[1]++;
+        const w = edges[v]![k]!;
+        if (index[w] === -1) work.push([w, 0]);
+        else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1]![0];
+        low[parent] = Math.min(low[parent]!, low[v]!);
+      }
+      if (low[v] === index[v]) {
+        const component: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = false;
+          component.push(w);
+        } while (w !== v);
+        result.push(component);
+      }
+    }
+  }
+  return result;
+}
+
+function checkExpressions(workflow: Workflow, stepIds: string[], map: SourceMap, report: Report): void {
+  const emit = (path: DocPath, problems: ExpressionProblem[], shift = 0) => {
+    for (const p of problems) report(path, p.message, "error", map.offsetInString(path, shift + p.offset));
+  };
+  workflow.steps.forEach((step, i) => {
+    if (step.type === "decision") {
+      step.next.when.forEach((c, j) => {
+        const path: DocPath = ["steps", i, "next", "when", j, "if"];
+        const { expression, offset } = conditionSource(c.if);
+        emit(path, checkExpression(expression, { stepIds }), offset);
+      });
+    }
+    if (step.type === "action" && step.action.parameters) {
+      forEachString(step.action.parameters, ["steps", i, "action", "parameters"], (text, path) => emit(path, checkTemplate(text, { stepIds })));
+    }
+  });
+}
+
+function forEachString(value: unknown, path: DocPath, visit: (text: string, path: DocPath) => void): void {
+  if (typeof value === "string") visit(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => forEachString(v, [...path, i], visit));
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) forEachString(v, [...path, k], visit);
+}
+
+function checkTriggers(workflow: Workflow, report: Report): void {
+  workflow.triggers.forEach((trigger, i) => {
+    const base: DocPath = ["triggers", i, "config"];
+    if (trigger.type === "onSchedule") {
+      const { cron, timezone } = trigger.config;
+      const fields = cron.trim().split(/\s+/);
+      if (!cron.trim().startsWith("@") && fields.length !== 5) {
+        report([...base, "cron"], `"${cron}" must have five fields (minute hour day-of-month month day-of-week), not ${fields.length}`);
+      } else {
+        try {
+          new Cron(cron, { paused: true });
+        } catch (err) {
+          report([...base, "cron"], `"${cron}" is not a valid cron expression: ${(err as Error).message.replace(/^CronPattern: /, "")}`);
+        }
+      }
+      if (timezone !== undefined && !isTimeZone(timezone)) {
+        report([...base, "timezone"], `"${timezone}" is not a known time zone (use an IANA name such as Europe/Kyiv or UTC)`);
+      }
+    }
+    if (trigger.type === "manual") {
+      for (const [name, spec] of Object.entries(trigger.config?.inputs ?? {})) {
+        const path: DocPath = [...base, "inputs", name];
+        if (spec.default !== undefined && typeof spec.default !== spec.type) {
+          report([...path, "default"], `the default must be a ${spec.type}, like the input`);
+        }
+        if (spec.options && spec.default !== undefined && !spec.options.includes(spec.default as string | number)) {
+          report([...path, "default"], `the default "${String(spec.default)}" is not one of the options`);
+        }
+      }
+    }
+  });
+}
+
+function checkStep(step: Step, i: number, workflow: Workflow, ids: Map<string, number>, report: Report): void {
+  const base: DocPath = ["steps", i];
+  if (step.type === "approval") {
+    const { approvers, minApprovals = 1 } = step.approval;
+    const teams = approvers.some((a) => a.includes("/"));
+    if (!teams && minApprovals > approvers.length) {
+      report([...base, "approval", "minApprovals"], `needs ${minApprovals} approvals but only ${approvers.length} approver(s) are listed`);
+    }
+  }
+  if (step.type === "wait") {
+    const w = step.wait;
+    const modes = (["duration", "until", "for"] as const).filter((k) => w[k] !== undefined);
+    if (modes.length !== 1) {
+      report([...base, "wait"], modes.length === 0 ? "must say what to wait for: duration, until or for" : `sets ${modes.join(" and ")}; choose one of duration, until or for`);
+    }
+    if (w.timeout !== undefined && w.for === undefined) report([...base, "wait", "timeout"], "timeout applies only to a wait for an event (for)");
+    if (w.for === "checkCompleted" && !("checkName" in w)) report([...base, "wait"], "a wait for checkCompleted needs checkName");
+    if ("checkName" in w && w.for !== "checkCompleted") report([...base, "wait", "checkName"], "checkName applies only to for: checkCompleted");
+    const ref = (w as { step?: string }).step;
+    if (ref !== undefined) {
+      if (w.for !== "issueClosed" && w.for !== "taskClosed") report([...base, "wait", "step"], "step applies only to for: issueClosed or taskClosed");
+      const target = ids.has(ref) ? workflow.steps[ids.get(ref)!] : undefined;
+      if (!target) report([...base, "wait", "step"], `refers to unknown step "${ref}"${didYouMean(ref, [...ids.keys()])}`);
+      else if (target.type !== "action" || (target.action.kind !== "createIssue" && target.action.kind !== "assignTask")) {
+        report([...base, "wait", "step"], `step "${ref}" does not open an issue or task (it must be a createIssue or assignTask action)`);
+      }
+    }
+  }
+  if (step.type === "action" && step.action.kind === "notify") {
+    const p = step.action.parameters ?? {};
+    if (!["channel", "channels", "comment", "mention"].some((k) => p[k] !== undefined && p[k] !== false)) {
+      report([...base, "action", "parameters"], "notify needs somewhere to send to: channel, channels, comment or mention");
+    }
+  }
+}
+
+const DURATION_KEYS = new Set(["timeout", "backoff", "duration", "due"]);
+
+function checkDurations(value: unknown, path: DocPath, report: Report): void {
+  if (Array.isArray(value)) value.forEach((v, i) => checkDurations(v, [...path, i], report));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "inputs") continue; // user-named values, not durations
+      if (DURATION_KEYS.has(k) && typeof v === "string") {
+        const ms = parseDuration(v);
+        if (ms === 0) report([...path, k], "must be longer than 0");
+        else if (ms !== undefined && ms > MAX_DURATION_MS) report([...path, k], `"${v}" is too long (at most ${formatDuration(MAX_DURATION_MS)})`);
+      } else {
+        checkDurations(v, [...path, k], report);
+      }
+    }
+  }
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,194 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import formatsPlugin from "ajv-formats";
+import type { Diagnostic } from "../domain/diagnostic.js";
+import { fromPointer, toDisplayPath, toPointer } from "./paths.js";
+import type { SourceMap } from "./source.js";
+import { didYouMean } from "./suggest.js";
+
+/** Where the published schema lives: `schema/workflow.schema.json` at the package root. */
+export const SCHEMA_URL = new URL("../../schema/workflow.schema.json", import.meta.url);
+
+let validator: ValidateFunction | undefined;
+
+/** The workflow JSON Schema, as published for editors. */
+export function workflowSchema(): Record<string, unknown> {
+  return JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as Record<string, unknown>;
+}
+
+function getValidator(): ValidateFunction {
+  if (validator) return validator;
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  // ajv-formats is CommonJS; under NodeNext its default export may arrive wrapped.
+  const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as (a: Ajv2020) => void;
+  addFormats(ajv);
+  // Our annotation: the human message for a failed `pattern`.
+  ajv.addKeyword({ keyword: "x-error", schemaType: "string" });
+  validator = ajv.compile(workflowSchema());
+  return validator;
+}
+
+/** Schema stage: returns diagnostics with positions and readable messages, never a raw ajv dump. */
+export function validateAgainstSchema(value: unknown, map: SourceMap): Diagnostic[] {
+  const validate = getValidator();
+  if (validate(value)) return [];
+  const errors = validate.errors ?? [];
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const d = describe(e, errors, value, map);
+    if (!d) continue;
+    const key = `${d.line}:${d.col}:${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+type Schema = Record<string, unknown>;
+
+function describe(e: ErrorObject, all: ErrorObject[], root: unknown, map: SourceMap): Diagnostic | undefined {
+  const path = typedPath(root, fromPointer(e.instancePath));
+  const where = path.length ? `${toDisplayPath(path)}: ` : "";
+  const parent = (e.parentSchema ?? {}) as Schema;
+  const params = e.params as Record<string, unknown>;
+  const at = (p: Array<string | number>, message: string, key = false): Diagnostic => ({
+    severity: "error",
+    message,
+    pointer: toPointer(p),
+    ...map.spanAt(p, key),
+  });
+
+  switch (e.keyword) {
+    case "discriminator": {
+      const tag = String(params.tag);
+      const allowed = ((parent.oneOf ?? []) as Schema[]).map((s) => String(((s.properties as Schema)[tag] as Schema).const));
+      if (params.error === "mapping") {
+        const noun = tag === "kind" ? "action kind" : path.includes("triggers") && path.length === 2 ? "trigger type" : "step type";
+        const got = String(params.tagValue);
+        return at([...path, tag], `${toDisplayPath([...path, tag])}: unknown ${noun} "${got}"; expected one of ${allowed.join(", ")}${didYouMean(got, allowed)}`);
+      }
+      const missing = all.some((o) => o.keyword === "required" && o.instancePath === e.instancePath && (o.params as Schema).missingProperty === tag);
+      if (missing) return undefined;
+      return at([...path, tag], `${toDisplayPath([...path, tag])}: must be one of ${allowed.join(", ")}`);
+    }
+    case "required": {
+      const missing = String(params.missingProperty);
+      return at(path, `${where}missing required field "${missing}"`);
+    }
+    case "additionalProperties": {
+      const extra = String(params.additionalProperty);
+      const known = Object.keys((parent.properties ?? {}) as Schema).filter((k) => k !== "$schema");
+      return at([...path, extra], `${where}unknown field "${extra}"${didYouMean(extra, known)}; expected one of ${known.join(", ")}`, true);
+    }
+    case "propertyNames": {
+      const name = String(params.propertyName);
+      const inner = all.find((o) => (o as ErrorObject & { propertyName?: string }).propertyName === name && o.keyword === "pattern");
+      const hint = (inner?.parentSchema as Schema | undefined)?.["x-error"] ?? "is not an allowed name";
+      return at([...path, name], `${where}"${name}" ${String(hint)}`, true);
+    }
+    case "enum": {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const got = typeof e.data === "string" ? e.data : JSON.stringify(e.data);
+      const noun = nounFor(path);
+      return at(path, `${where}unknown ${noun} "${got}"; expected one of ${allowed.join(", ")}${didYouMean(got, allowed)}`);
+    }
+    case "const":
+      return at(path, `${where}must be ${JSON.stringify(params.allowedValue)}`);
+    case "type": {
+      const expected = String(params.type).split(",");
+      const got = kindOf(e.data);
+      const hint = expected.includes("string") && (got === "a number" || got === "true or false") ? ` (quote it: "${String(e.data)}")` : "";
+      return at(path, `${where}must be ${expected.map(article).join(" or ")}, not ${got}${hint}`);
+    }
+    case "pattern": {
+      if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) return undefined;
+      const hint = (parent["x-error"] as string | undefined) ?? `must match ${String(params.pattern)}`;
+      return at(path, `${where}"${String(e.data)}" ${hint}`);
+    }
+    case "format":
+      return at(path, `${where}"${String(e.data)}" ${params.format === "date-time" ? "must be a date and time such as 2026-01-31T09:00:00Z" : `is not a valid ${String(params.format)}`}`);
+    case "minItems":
+      return at(path, `${where}must have at least ${String(params.limit)} ${Number(params.limit) === 1 ? "entry" : "entries"}`);
+    case "maxItems":
+      return at(path, `${where}has ${(e.data as unknown[]).length} entries; at most ${String(params.limit)} are allowed`);
+    case "minLength":
+      return at(path, Number(params.limit) === 1 ? `${where}must not be empty` : `${where}must be at least ${String(params.limit)} characters long`);
+    case "maxLength":
+      return at(path, `${where}is too long (${(e.data as string).length} characters; at most ${String(params.limit)})`);
+    case "minimum":
+    case "maximum":
+      return at(path, `${where}must be ${e.keyword === "minimum" ? "at least" : "at most"} ${String(params.limit)}`);
+    case "uniqueItems": {
+      const dup = (e.data as unknown[])[Number(params.j)];
+      return at([...path, Number(params.i)], `${where}"${String(dup)}" is listed twice`);
+    }
+    case "minProperties":
+      return at(path, `${where}must not be empty`);
+    case "maxProperties":
+      return at(path, `${where}has too many entries (at most ${String(params.limit)})`);
+    case "if":
+    case "oneOf":
+      // if/then/else and discriminated oneOf report the real problem from the chosen branch.
+      return undefined;
+    default:
+      return at(path, `${where}${e.message ?? "is not valid"}`);
+  }
+}
+
+/** Turns pointer segments into keys and indexes, using the value to tell arrays from maps. */
+function typedPath(root: unknown, segs: string[]): Array<string | number> {
+  const out: Array<string | number> = [];
+  let node = root;
+  for (const seg of segs) {
+    if (Array.isArray(node)) {
+      out.push(Number(seg));
+      node = node[Number(seg)];
+    } else {
+      out.push(seg);
+      node = node && typeof node === "object" ? (node as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return out;
+}
+
+const NOUNS: Record<string, string> = {
+  sources: "finding source",
+  actions: "pull request action",
+  minSeverity: "severity",
+  secretScanningSeverity: "severity",
+  for: "wait event",
+  type: "input type",
+};
+
+/** What an enum value is called in a message: "unknown severity "hgh"". */
+function nounFor(path: Array<string | number>): string {
+  const last = [...path].reverse().find((s): s is string => typeof s === "string");
+  return last === undefined ? "value" : (NOUNS[last] ?? `${last} value`);
+}
+
+function article(type: string): string {
+  switch (type) {
+    case "object":
+      return "a mapping";
+    case "array":
+      return "a list";
+    case "integer":
+      return "a whole number";
+    case "boolean":
+      return "true or false";
+    default:
+      return `a ${type}`;
+  }
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return "null (an empty value)";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "boolean") return "true or false";
+  if (typeof v === "number") return "a number";
+  return `a ${typeof v}`;
+}
