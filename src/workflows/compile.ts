@@ -23,7 +23,8 @@ export function compileChecks(workflow: Workflow, map: SourceMap): Diagnostic[] 
 
   const ids = checkStepIds(workflow, report);
   checkTargets(workflow, ids, report);
-  checkGraph(workflow, ids, report);
+  // With duplicate ids the graph is ambiguous; its findings would only confuse.
+  if (ids.size === workflow.steps.length) checkGraph(workflow, ids, report);
   checkExpressions(workflow, [...ids.keys()], map, report);
   checkTriggers(workflow, report);
   workflow.steps.forEach((step, i) => checkStep(step, i, workflow, ids, report));

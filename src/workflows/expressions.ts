@@ -139,13 +139,19 @@ function findClose(text: string, from: number): number {
   return -1;
 }
 
-function inspectNode(node: ASTNode, options: ExpressionCheckOptions, out: ExpressionProblem[]): void {
+/** Records the problems of one node; returns false when its children need no further look. */
+function inspectNode(node: ASTNode, options: ExpressionCheckOptions, out: ExpressionProblem[]): boolean {
   const n = node as unknown as { op: string; args: unknown; pos?: number; start?: number };
   const offset = n.pos ?? n.start ?? 0;
   const member = memberName(n);
   if (member !== undefined && FORBIDDEN_MEMBERS.has(member)) {
     out.push({ offset, message: `"${member}" cannot be accessed in an expression` });
-    return;
+    return false;
+  }
+  if (n.op === "value" && typeof n.args === "string" && FORBIDDEN_MEMBERS.has(n.args)) {
+    // Also as a computed key (`x[dyn("__proto__")]`); evaluation refuses inherited keys too.
+    out.push({ offset, message: `"${n.args}" cannot be used in an expression` });
+    return false;
   }
   if (n.op === "call" || n.op === "rcall") {
     const fn = String((n.args as unknown[])[0]);
@@ -157,6 +163,7 @@ function inspectNode(node: ASTNode, options: ExpressionCheckOptions, out: Expres
       out.push({ offset, message: `unknown step "${member}" in steps.${member} (known: ${options.stepIds.join(", ")})` });
     }
   }
+  return true;
 }
 
 /** The constant member name of `a.b`, `a.?b`, `a["b"]` or `a[?"b"]`, if there is one. */
@@ -174,13 +181,14 @@ function isStepsRoot(n: { args: unknown }): boolean {
   return target?.op === "id" && target.args === "steps";
 }
 
-function walk(node: unknown, visit: (n: ASTNode) => void): void {
+/** Visits every node; a visitor returning false skips that node's children. */
+function walk(node: unknown, visit: (n: ASTNode) => boolean): void {
   if (Array.isArray(node)) {
     for (const item of node) walk(item, visit);
     return;
   }
   if (node && typeof node === "object" && "op" in node) {
-    visit(node as ASTNode);
+    if (!visit(node as ASTNode)) return;
     walk((node as unknown as { args: unknown }).args, visit);
   }
 }

@@ -100,7 +100,8 @@ function describe(e: ErrorObject, all: ErrorObject[], root: unknown, map: Source
     case "type": {
       const expected = String(params.type).split(",");
       const got = kindOf(e.data);
-      const hint = expected.includes("string") && (got === "a number" || got === "true or false") ? ` (quote it: "${String(e.data)}")` : "";
+      const written = map.sourceText(path) ?? String(e.data);
+      const hint = expected.includes("string") && (got === "a number" || got === "true or false") ? ` (quote it: "${written}")` : "";
       return at(path, `${where}must be ${expected.map(article).join(" or ")}, not ${got}${hint}`);
     }
     case "pattern": {

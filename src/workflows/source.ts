@@ -35,6 +35,12 @@ export class SourceMap {
     return { line: s.line, col: s.col, endLine: e.line, endCol: e.col };
   }
 
+  /** The source text of the node at `path` (as written, before YAML resolved it). */
+  sourceText(path: DocPath): string | undefined {
+    const range = this.nodeAt(path)?.range;
+    return range ? this.text.slice(range[0], range[1]) : undefined;
+  }
+
   /** The YAML node at `path` (or the key node of its last segment), following aliases. */
   nodeAt(path: DocPath, key = false): YamlNode | undefined {
     let node: unknown = this.doc.contents;

@@ -16,6 +16,9 @@ function distance(a: string, b: string): number {
 
 /** The closest candidate to `input`, when it is close enough to be a likely typo. */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
+  if (input.length < 3) return undefined; // short ids are all "close": a guess would be noise
+  const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(input.toLowerCase()));
+  if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

@@ -1,0 +1,68 @@
+import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
+import { Probot, Server } from "probot";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import governanceApp from "../../src/index.js";
+import { startupProblem } from "../../src/startup.js";
+import { ROOT } from "../helpers/fixtures.js";
+import { VERSION } from "../../src/version.js";
+
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+describe("the app served by Probot", () => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const log = pino({ level: "silent" });
+    server = new Server({ Probot: Probot.defaults({ appId: 1, privateKey, secret: "test-secret", log }), host: "127.0.0.1", port: 0, log });
+    await server.load(governanceApp);
+    const http = await server.start();
+    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it("answers GET /healthz with its version", async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok", version: VERSION });
+  });
+
+  it("refuses other methods on /healthz", async () => {
+    const res = await fetch(`${base}/healthz`, { method: "POST" });
+    expect(res.status).toBe(405);
+  });
+
+  it("rejects an unsigned webhook at /api/github/webhooks", async () => {
+    const res = await fetch(`${base}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "1", "x-hub-signature-256": "sha256=" + "0".repeat(64) },
+      body: JSON.stringify({ zen: "hi" }),
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+});
+
+describe("startup checks", () => {
+  it("refuses to start in production without a webhook secret", () => {
+    expect(startupProblem({ NODE_ENV: "production" })).toMatch(/WEBHOOK_SECRET is not set/);
+  });
+  it("starts in production with a secret, and in development without one", () => {
+    expect(startupProblem({ NODE_ENV: "production", WEBHOOK_SECRET: "s" })).toBeUndefined();
+    expect(startupProblem({})).toBeUndefined();
+  });
+});
+
+describe("npm start", () => {
+  it("exits with a clear message in production without a webhook secret", () => {
+    const env = { PATH: process.env.PATH ?? "", NODE_ENV: "production", APP_ID: "1", PRIVATE_KEY: privateKey };
+    const r = spawnSync(process.execPath, [`${ROOT}dist/main.js`], { cwd: ROOT, env, encoding: "utf8", timeout: 15_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("governance: cannot start: WEBHOOK_SECRET is not set");
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    environment: "node",
+    globalSetup: ["test/helpers/build.ts"],
+    // Real processes (the CLI) and a real database take a moment on a 2-core machine.
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
