@@ -2,6 +2,14 @@
 // The `governance` command: a thin launcher for the compiled CLI (built by `npm ci` / `npm run build`).
 import { main } from "../dist/cli/main.js";
 
+// `governance validate | head` closes the pipe early: stop quietly instead of crashing.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

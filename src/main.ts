@@ -1,9 +1,9 @@
 import { run } from "probot";
 import governanceApp from "./index.js";
-import { startupProblem } from "./startup.js";
+import { loadDotEnv, startupProblem } from "./startup.js";
 
-// Process entry for `npm start`: check the environment, then let Probot serve the app.
-const problem = startupProblem(process.env);
+// Process entry for `npm start`: check the environment (with .env), then let Probot serve the app.
+const problem = startupProblem(loadDotEnv(process.cwd(), process.env));
 if (problem) {
   process.stderr.write(`governance: cannot start: ${problem}\n`);
   process.exit(1);

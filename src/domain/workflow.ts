@@ -78,6 +78,7 @@ export interface RetryPolicy {
 interface StepBase {
   id: string;
   name?: string;
+  description?: string;
   retry?: RetryPolicy;
   timeout?: string;
   /** Bounds how often this step may run in one run; required on one step of every cycle. */
@@ -104,13 +105,13 @@ export interface DecisionStep extends StepBase {
 
 export interface ApprovalStep extends StepBase {
   type: "approval";
-  approval: { approvers: string[]; minApprovals?: number; timeout?: string; allowAuthor?: boolean };
+  approval: { approvers: string[]; minApprovals?: number; timeout?: string };
   next?: string[] | Partial<Record<ApprovalOutcome, string[]>>;
 }
 
 export interface WaitStep extends StepBase {
   type: "wait";
-  wait: { duration?: string; until?: string; for?: WaitEvent; timeout?: string };
+  wait: { duration?: string; until?: string; for?: WaitEvent; step?: string; checkName?: string; timeout?: string };
   next?: string[] | Partial<Record<WaitOutcome, string[]>>;
 }
 

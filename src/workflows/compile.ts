@@ -220,9 +220,9 @@ function checkStep(step: Step, i: number, workflow: Workflow, ids: Map<string, n
       report([...base, "wait"], modes.length === 0 ? "must say what to wait for: duration, until or for" : `sets ${modes.join(" and ")}; choose one of duration, until or for`);
     }
     if (w.timeout !== undefined && w.for === undefined) report([...base, "wait", "timeout"], "timeout applies only to a wait for an event (for)");
-    if (w.for === "checkCompleted" && !("checkName" in w)) report([...base, "wait"], "a wait for checkCompleted needs checkName");
-    if ("checkName" in w && w.for !== "checkCompleted") report([...base, "wait", "checkName"], "checkName applies only to for: checkCompleted");
-    const ref = (w as { step?: string }).step;
+    if (w.for === "checkCompleted" && w.checkName === undefined) report([...base, "wait"], "a wait for checkCompleted needs checkName");
+    if (w.checkName !== undefined && w.for !== "checkCompleted") report([...base, "wait", "checkName"], "checkName applies only to for: checkCompleted");
+    const ref = w.step;
     if (ref !== undefined) {
       if (w.for !== "issueClosed" && w.for !== "taskClosed") report([...base, "wait", "step"], "step applies only to for: issueClosed or taskClosed");
       const target = ids.has(ref) ? workflow.steps[ids.get(ref)!] : undefined;

@@ -155,6 +155,10 @@ function inspectNode(node: ASTNode, options: ExpressionCheckOptions, out: Expres
   }
   if (n.op === "call" || n.op === "rcall") {
     const fn = String((n.args as unknown[])[0]);
+    if (FORBIDDEN_MEMBERS.has(fn)) {
+      out.push({ offset, message: `"${fn}" cannot be called in an expression` });
+      return false;
+    }
     const why = FORBIDDEN_FUNCTIONS.get(fn);
     if (why) out.push({ offset, message: why });
   }

@@ -175,6 +175,12 @@ function inspectTree(
     }
     return;
   }
+  const tag = (node as YamlNode | null)?.tag;
+  if (tag !== undefined) {
+    const shown = tag.replace(/^tag:yaml\.org,2002:/, "!!");
+    out.push(diag(map, (node as YamlNode).range?.[0] ?? 0, path, `YAML tags (${shown}) are not supported in workflow files`));
+    return;
+  }
   if (!isMap(node) && !isSeq(node)) return;
   if (depth >= LIMITS.maxDepth) {
     out.push(diag(map, node.range?.[0] ?? 0, path, `nesting is too deep (at most ${LIMITS.maxDepth} levels)`));
@@ -194,6 +200,10 @@ function inspectTree(
       continue;
     }
     const keyPath = [...path, key];
+    if (key === "<<") {
+      out.push(diag(map, keyOffset, keyPath, "YAML merge keys (<<) are not supported; write the fields out, or use an alias (*name) as a whole value"));
+      continue;
+    }
     if (FORBIDDEN_KEYS.has(key)) {
       out.push(diag(map, keyOffset, keyPath, `the key "${key}" is not allowed`));
     }

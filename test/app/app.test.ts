@@ -1,11 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { Probot, Server } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import governanceApp from "../../src/index.js";
-import { startupProblem } from "../../src/startup.js";
+import { loadDotEnv, startupProblem } from "../../src/startup.js";
 import { ROOT } from "../helpers/fixtures.js";
 import { VERSION } from "../../src/version.js";
 
@@ -64,5 +67,19 @@ describe("npm start", () => {
     const r = spawnSync(process.execPath, [`${ROOT}dist/main.js`], { cwd: ROOT, env, encoding: "utf8", timeout: 15_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("governance: cannot start: WEBHOOK_SECRET is not set");
+  });
+});
+
+describe("the .env file", () => {
+  it("is read before the start-up checks, without overriding real variables", () => {
+    const dir = mkdtempSync(join(tmpdir(), "governance-env-"));
+    writeFileSync(join(dir, ".env"), "WEBHOOK_SECRET=from-dotenv\nNODE_ENV=development\n");
+    const env = loadDotEnv(dir, { NODE_ENV: "production" });
+    expect(env).toEqual({ NODE_ENV: "production", WEBHOOK_SECRET: "from-dotenv" });
+    expect(startupProblem(env)).toBeUndefined();
+  });
+
+  it("is optional", () => {
+    expect(loadDotEnv(mkdtempSync(join(tmpdir(), "governance-env-")), { A: "1" })).toEqual({ A: "1" });
   });
 });
