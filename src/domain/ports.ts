@@ -1,0 +1,174 @@
+import type { Delivery } from "./events.js";
+import type { LogEntry, Run, RunStatus } from "./run.js";
+
+/**
+ * The ports: the small interfaces through which the engine and the actions reach the outside
+ * world. Adapters implement them (Octokit, Kysely, fetch); tests and the dry-run CLI use fakes.
+ */
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+/** One file of a repository's `.governance/` folder, as read from GitHub. */
+export interface GovernanceFileBlob {
+  /** Path inside the repository, e.g. `.governance/triage.yml`. */
+  path: string;
+  /** Git blob id: content-addressed, so a cache keyed by it never goes stale. */
+  oid: string;
+  byteSize: number;
+  /** The text; absent when the blob is binary or larger than the loader reads. */
+  text?: string;
+}
+
+/** The `.governance/` folder at one commit. */
+export interface GovernanceFolder {
+  /** The commit the folder was read at. */
+  commit: string;
+  /** The folder's tree id; absent when the repository has no `.governance/` folder. */
+  treeOid?: string;
+  files: GovernanceFileBlob[];
+}
+
+export interface IssueRef {
+  number: number;
+  url: string;
+}
+
+export interface CommentRef {
+  id: number;
+  url: string;
+}
+
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "timed_out" | "action_required" | "skipped";
+
+export interface CheckAnnotation {
+  path: string;
+  startLine: number;
+  endLine: number;
+  startColumn?: number;
+  endColumn?: number;
+  level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
+}
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: CheckAnnotation[];
+}
+
+export interface CheckRunInput {
+  name: string;
+  headSha: string;
+  externalId?: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  detailsUrl?: string;
+  output?: CheckOutput;
+}
+
+export interface CheckRunUpdate {
+  status?: "queued" | "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  output?: CheckOutput;
+}
+
+/** What the engine and the actions need from GitHub, for one installation. */
+export interface GitHubPort {
+  /** Reads `.governance/` at a branch name or commit sha, in as few requests as GitHub allows. */
+  readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder>;
+  /** The tree id of `.governance/` at a ref, or undefined when there is none (one cheap request). */
+  governanceTreeOid(repo: RepoRef, ref: string): Promise<string | undefined>;
+  /** Paths of the files a pull request changes. */
+  listPullRequestFiles(repo: RepoRef, number: number): Promise<string[]>;
+  createIssue(repo: RepoRef, issue: { title: string; body: string; labels?: string[]; assignees?: string[] }): Promise<IssueRef>;
+  /** An issue created since `since` whose body holds `marker`: finds a side effect made before a crash. */
+  findIssueByMarker(repo: RepoRef, marker: string, since: Date): Promise<IssueRef | undefined>;
+  createComment(repo: RepoRef, issueNumber: number, body: string): Promise<CommentRef>;
+  findCommentByMarker(repo: RepoRef, issueNumber: number, marker: string, since: Date): Promise<CommentRef | undefined>;
+  createCheckRun(repo: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }>;
+  updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
+}
+
+/** Opens the GitHub port of one installation. */
+export type GitHubPortFactory = (installationId: number) => Promise<GitHubPort>;
+
+/** Sends messages to channels the operator configured (Slack-compatible incoming webhooks). */
+export interface Notifier {
+  /** Whether the operator configured this channel. */
+  has(channel: string): boolean;
+  /** Delivers a message; throws when the channel is unknown or delivery fails. */
+  send(channel: string, message: { text: string }): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** A side effect's idempotency record: claimed before the effect, completed after it. */
+export interface EffectRecord {
+  key: string;
+  kind: string;
+  status: "claimed" | "done";
+  claimedAt: string;
+  result?: Record<string, unknown>;
+}
+
+export interface Job {
+  id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  runAt: string;
+}
+
+export interface NewJob {
+  type: string;
+  payload: Record<string, unknown>;
+  /** When to run it (default: now). */
+  runAt?: Date;
+  /** At most one job with a key is ever enqueued. */
+  key?: string;
+}
+
+export interface RunFilter {
+  repository?: string;
+  workflowId?: string;
+  status?: RunStatus;
+  limit?: number;
+}
+
+/** Durable state: deliveries, runs and their logs, side-effect records, jobs. */
+export interface Store {
+  /**
+   * Records a delivery and enqueues a job to process it, in one transaction. Returns false,
+   * and changes nothing, when a delivery with the same id was recorded before.
+   */
+  acceptDelivery(delivery: Delivery): Promise<boolean>;
+  getDelivery(id: string): Promise<Delivery | undefined>;
+
+  /** Stores a new run unless one with the same dedupeKey exists; returns the stored run. */
+  createRun(run: Run): Promise<{ run: Run; created: boolean }>;
+  getRun(id: string): Promise<Run | undefined>;
+  /** Persists a run's state (status, times, current step, steps, check run id); not its log. */
+  saveRun(run: Run): Promise<void>;
+  appendLog(runId: string, entries: LogEntry[]): Promise<void>;
+  listRuns(filter?: RunFilter): Promise<Run[]>;
+
+  /** Inserts a claimed effect record, or returns the one already there. */
+  claimEffect(key: string, kind: string, now: Date): Promise<{ record: EffectRecord; claimed: boolean }>;
+  completeEffect(key: string, result: Record<string, unknown>): Promise<void>;
+
+  enqueue(job: NewJob): Promise<boolean>;
+  /** Takes the next due job for `leaseMs`; a job whose lease ran out can be taken again. */
+  claimJob(workerId: string, now: Date, leaseMs: number): Promise<Job | undefined>;
+  completeJob(id: string): Promise<void>;
+  /** Records a failure; the job runs again at `retryAt`, or is given up when that is undefined. */
+  failJob(id: string, error: string, retryAt?: Date): Promise<void>;
+
+  close(): Promise<void>;
+}
