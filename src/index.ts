@@ -1,12 +1,39 @@
-import type { ApplicationFunctionOptions, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { healthHandler } from "./api/health.js";
+import { loadOperatorConfig } from "./config/operator-config.js";
+import { registerWebhooks } from "./handlers/register.js";
+import { createServices, type ServiceOptions, type Services } from "./services.js";
+import { openStore } from "./store/open-store.js";
 import { VERSION } from "./version.js";
 
 /**
- * The Probot application function: the composition root. It wires handlers and routes and
- * holds no logic of its own.
+ * The app with its services given: registers the routes and webhook handlers and starts the
+ * worker. Tests call this with an in-memory store and fakes.
  */
-export default function governanceApp(app: Probot, options: ApplicationFunctionOptions): void {
-  options.addHandler?.(healthHandler(VERSION));
-  app.log.info({ version: VERSION }, "governance workflow engine loaded");
+export function governanceApp(services: Services, options: { startWorker?: boolean; appId?: number } = {}): ApplicationFunction {
+  return (app: Probot, { addHandler }: ApplicationFunctionOptions) => {
+    addHandler?.(healthHandler(VERSION));
+    registerWebhooks(app, { store: services.store, clock: services.clock, wake: () => services.worker.notify(), appId: options.appId });
+    if (options.startWorker ?? true) services.worker.start();
+    app.log.info({ version: VERSION }, "governance workflow engine loaded");
+  };
+}
+
+/**
+ * The Probot application function `npm start` loads: the composition root. Configuration comes
+ * from the environment: DATABASE_URL (default sqlite:./data/governance.db) and GOVERNANCE_CONFIG.
+ */
+export default async function app(probot: Probot, options: ApplicationFunctionOptions): Promise<void> {
+  const config = loadOperatorConfig(process.env);
+  const store = await openStore(process.env.DATABASE_URL);
+  const serviceOptions: ServiceOptions = { store, config };
+  const services = createServices(probot, serviceOptions);
+  const appId = process.env.APP_ID ? Number(process.env.APP_ID) : undefined;
+  await governanceApp(services, { appId })(probot, options);
+  const stop = async () => {
+    await services.worker.stop();
+    await store.close();
+  };
+  process.once("SIGTERM", () => void stop().finally(() => process.exit(0)));
+  process.once("SIGINT", () => void stop().finally(() => process.exit(0)));
 }

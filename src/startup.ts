@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
+import { loadOperatorConfig, OperatorConfigError } from "./config/operator-config.js";
 
 /**
  * Adds the variables of `<dir>/.env` to `env` without overriding those already set, as Probot
@@ -23,6 +24,12 @@ export function startupProblem(env: NodeJS.ProcessEnv): string | undefined {
   // Without a secret Probot would accept webhooks signed with the word "development".
   if (env.NODE_ENV === "production" && !env.WEBHOOK_SECRET) {
     return "WEBHOOK_SECRET is not set. In production every webhook must be verified: set WEBHOOK_SECRET to the secret configured in the GitHub App's settings.";
+  }
+  try {
+    loadOperatorConfig(env);
+  } catch (err) {
+    if (err instanceof OperatorConfigError) return `the operator configuration (GOVERNANCE_CONFIG) is not valid:\n${err.message}`;
+    throw err;
   }
   return undefined;
 }

@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { EXIT, UsageError, type CliIO } from "./io.js";
+import { runCommand } from "./run.js";
 import { validateCommand } from "./validate.js";
 
 const USAGE = `Usage: governance <command> [options]
 
 Commands:
   validate [PATH...]   check workflow files (default: .governance/)
+  run --event E --payload F --dry-run
+                       try workflows offline against a webhook payload
 
 Run "governance <command> --help" for a command's options.`;
 
@@ -13,6 +16,7 @@ type Command = (args: string[], io: CliIO) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
+  run: runCommand,
 };
 
 function version(): string {

@@ -91,6 +91,8 @@ export interface GitHubPort {
   createComment(repo: RepoRef, issueNumber: number, body: string): Promise<CommentRef>;
   findCommentByMarker(repo: RepoRef, issueNumber: number, marker: string, since: Date): Promise<CommentRef | undefined>;
   createCheckRun(repo: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }>;
+  /** The check run on `headSha` with this name and external id, if one exists. */
+  findCheckRun(repo: RepoRef, headSha: string, name: string, externalId: string): Promise<{ id: number; url: string } | undefined>;
   updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
 }
 
@@ -171,4 +173,23 @@ export interface Store {
   failJob(id: string, error: string, retryAt?: Date): Promise<void>;
 
   close(): Promise<void>;
+}
+
+/** Structured logging, object first (pino's shape). Secrets never go in either argument. */
+export interface Logger {
+  debug(obj: Record<string, unknown>, msg: string): void;
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** A logger that drops everything (tests, the CLI). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Shows a run where people look (a check run); best effort: a failure here never fails the run. */
+export interface RunReporter {
+  /** Called once when the run starts; returns the check run id to keep on the run, if any. */
+  started(run: Run): Promise<number | undefined>;
+  /** Called when the run ends (and may be called again for the same run). */
+  finished(run: Run): Promise<void>;
 }

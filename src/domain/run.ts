@@ -1,4 +1,4 @@
-import type { ActionKind, StepType } from "./workflow.js";
+import type { ActionKind, StepType, Workflow } from "./workflow.js";
 
 export const RUN_STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -30,6 +30,8 @@ export interface StepRecord {
   parameters?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   error?: string;
+  /** The step ids chosen to follow this execution (a decision's branch; [] ends the branch). */
+  next?: string[];
 }
 
 /** A run (execution) of a workflow, as the data model names it. */
@@ -42,6 +44,8 @@ export interface Run {
   /** The file the workflow came from, and the exact commit it was read at. */
   workflowPath: string;
   workflowCommit: string;
+  /** The workflow as it was when the run started: a run executes the definition it began with. */
+  definition: Workflow;
   installationId: number;
   repository: string;
   deliveryId: string;

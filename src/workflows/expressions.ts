@@ -33,7 +33,8 @@ const FORBIDDEN_FUNCTIONS = new Map([["matches", "matches() is not available (re
 
 let environment: Environment | undefined;
 
-function env(): Environment {
+/** The shared CEL environment: the context variables, all dynamically typed, with tight limits. */
+export function celEnvironment(): Environment {
   if (environment) return environment;
   const e = new Environment({
     homogeneousAggregateLiterals: false,
@@ -63,14 +64,14 @@ export function checkExpression(source: string, options: ExpressionCheckOptions 
   }
   let ast: ASTNode;
   try {
-    ast = env().parse(source).ast;
+    ast = celEnvironment().parse(source).ast;
   } catch (err) {
     return [celProblem(err)];
   }
   const problems: ExpressionProblem[] = [];
   walk(ast, (node) => inspectNode(node, options, problems));
   if (problems.length > 0) return problems;
-  const checked = env().check(source);
+  const checked = celEnvironment().check(source);
   if (!checked.valid && checked.error) {
     const p = celProblem(checked.error);
     if (/Unknown variable/.test(p.message)) {

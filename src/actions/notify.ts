@@ -1,0 +1,97 @@
+import type { CommentRef, RepoRef } from "../domain/ports.js";
+import { marker } from "./markers.js";
+import { once } from "./once.js";
+import { ActionError, type ActionContext, type ActionHandler } from "./types.js";
+
+interface NotifyParameters {
+  channel?: string;
+  channels?: string[];
+  comment?: boolean | string;
+  mention?: string[];
+  message?: string;
+}
+
+/**
+ * `notify`: a comment on the pull request or issue of the event (mentioning users and teams),
+ * and messages to channels whose webhook URLs come from the operator's configuration, never
+ * from the workflow. Idempotent per run step: a retried or resumed step sends nothing twice.
+ */
+export const notify: ActionHandler = async (ctx) => {
+  const p = ctx.parameters as NotifyParameters;
+  const channels = [...new Set([...(p.channel ? [p.channel] : []), ...(p.channels ?? [])])];
+  // Refuse before sending anything, so a typo does not leave half the audience notified.
+  const unknown = channels.filter((c) => !ctx.notifier.has(c));
+  if (unknown.length > 0) {
+    throw new ActionError(
+      `channel ${unknown.join(", ")} is not configured; add notify.channels["${unknown[0]}"].webhookUrl to the operator configuration file named by GOVERNANCE_CONFIG`,
+    );
+  }
+  const mentions = (p.mention ?? []).map((m) => (m.startsWith("@") ? m : `@${m}`));
+  const message = p.message ?? defaultMessage(ctx);
+  const outputs: Record<string, unknown> = { delivered: [] as string[] };
+
+  if (p.comment || mentions.length > 0) {
+    const text = typeof p.comment === "string" ? p.comment : message;
+    const ref = await postComment(ctx, [mentions.join(" "), text].filter(Boolean).join(" "));
+    outputs.commentUrl = ref.url;
+    outputs.url = ref.url;
+    (outputs.delivered as string[]).push("comment");
+  }
+  for (const channel of channels) {
+    const key = `notify:${ctx.idempotencyKey}:${channel}`;
+    const { record, claimed } = await ctx.store.claimEffect(key, "notify", ctx.clock.now());
+    if (record.status === "done") {
+      (outputs.delivered as string[]).push(channel);
+      continue;
+    }
+    if (!claimed) {
+      // A message may have gone out before a crash; a channel cannot be asked. At most once.
+      ctx.log("warn", `a message to ${channel} may already have been sent by an interrupted attempt; not sending it again`);
+      continue;
+    }
+    await ctx.notifier.send(channel, { text: [mentions.join(" "), message].filter(Boolean).join(" ") });
+    await ctx.store.completeEffect(key, { channel });
+    ctx.log("info", `notified ${channel}`);
+    (outputs.delivered as string[]).push(channel);
+  }
+  return outputs;
+};
+
+/** The pull request or issue of the event, else the latest issue this run opened. */
+function commentTarget(ctx: ActionContext): { repo: RepoRef; number: number } | undefined {
+  const here = { owner: ctx.repository.owner, repo: ctx.repository.name };
+  if (ctx.trigger.kind === "pullRequest") return { repo: here, number: ctx.trigger.pullRequest.number };
+  const issue = (ctx.delivery.payload as { issue?: { number?: number } } | undefined)?.issue;
+  if (typeof issue?.number === "number") return { repo: here, number: issue.number };
+  const opened = [...ctx.run.steps].reverse().find((s) => s.status === "succeeded" && s.kind === "createIssue" && typeof s.outputs?.number === "number");
+  if (opened) {
+    const project = (opened.parameters as { project?: string } | undefined)?.project;
+    return { repo: { owner: ctx.repository.owner, repo: project ?? ctx.repository.name }, number: opened.outputs!.number as number };
+  }
+  return undefined;
+}
+
+async function postComment(ctx: ActionContext, text: string): Promise<CommentRef> {
+  const target = commentTarget(ctx);
+  if (!target) {
+    throw new ActionError("notify comment: this event has no pull request or issue to comment on, and no earlier step opened an issue");
+  }
+  const key = `comment:${ctx.idempotencyKey}`;
+  const mark = marker("comment", key);
+  const { result, created } = await once<CommentRef & Record<string, unknown>>(
+    ctx,
+    key,
+    "comment",
+    async (since) => ctx.github.findCommentByMarker(target.repo, target.number, mark, since) as Promise<(CommentRef & Record<string, unknown>) | undefined>,
+    async () => ({ ...(await ctx.github.createComment(target.repo, target.number, `${text}\n\n${mark}`)) }),
+  );
+  ctx.log("info", created ? `commented on ${target.repo.owner}/${target.repo.repo}#${target.number}` : `the comment on #${target.number} was already posted`, { url: result.url });
+  return result;
+}
+
+function defaultMessage(ctx: ActionContext): string {
+  const t = ctx.trigger;
+  if (t.kind === "finding") return `${ctx.workflow.name}: ${t.finding.severity} ${t.finding.title} in ${ctx.repository.fullName} ${t.finding.url}`.trim();
+  if (t.kind === "pullRequest") return `${ctx.workflow.name}: pull request #${t.pullRequest.number} ${t.pullRequest.title} ${t.pullRequest.url}`;
+  return `${ctx.workflow.name} ran in ${ctx.repository.fullName}`;
+}

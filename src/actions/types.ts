@@ -1,0 +1,39 @@
+import type { Delivery, RepositoryInfo, TriggerEvent } from "../domain/events.js";
+import type { Clock, GitHubPort, Notifier, Store } from "../domain/ports.js";
+import type { LogLevel, Run } from "../domain/run.js";
+import type { ActionStep, Workflow } from "../domain/workflow.js";
+
+/** Everything an action needs to do its one thing, through ports only. */
+export interface ActionContext {
+  run: Run;
+  step: ActionStep;
+  /** The step's parameters, templated. */
+  parameters: Record<string, unknown>;
+  workflow: Workflow;
+  delivery: Delivery;
+  trigger: TriggerEvent;
+  repository: RepositoryInfo;
+  /** Outputs of the steps that ran before, by step id. */
+  stepOutputs: Record<string, Record<string, unknown>>;
+  /** Unique per run, step and execution: the key of the step's side effects. */
+  idempotencyKey: string;
+  github: GitHubPort;
+  notifier: Notifier;
+  store: Store;
+  clock: Clock;
+  log(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
+}
+
+export type ActionHandler = (ctx: ActionContext) => Promise<Record<string, unknown>>;
+
+/** A failure an action reports; `retriable` says whether trying again could help. */
+export class ActionError extends Error {
+  constructor(
+    message: string,
+    readonly retriable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ActionError";
+  }
+}

@@ -1,0 +1,35 @@
+import type { Delivery, TriggerEvent } from "../domain/events.js";
+import type { Run } from "../domain/run.js";
+import { toCelValue } from "../workflows/evaluate.js";
+
+/** The URL of a run's check run on GitHub, when it has one. */
+export function runUrl(run: Run, repositoryUrl: string): string {
+  return run.checkRunId ? `${repositoryUrl}/runs/${run.checkRunId}` : "";
+}
+
+/** Outputs of the steps that succeeded so far, by step id (the latest execution wins). */
+export function stepOutputs(run: Run): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const s of run.steps) if (s.status === "succeeded") out[s.stepId] = s.outputs ?? {};
+  return out;
+}
+
+/**
+ * The context expressions see: `event`, `repository`, `pullRequest`, `finding`, `inputs`,
+ * `steps.<id>.outputs`, `run`, `workflow` (documented in the README). Absent parts are empty
+ * maps, so `has(pullRequest.number)` works everywhere.
+ */
+export function expressionContext(run: Run, delivery: Delivery, trigger: TriggerEvent): Record<string, unknown> {
+  const repo = delivery.repository;
+  const steps = Object.fromEntries(Object.entries(stepOutputs(run)).map(([id, outputs]) => [id, { outputs }]));
+  return toCelValue({
+    event: { name: delivery.event, action: delivery.action ?? "", payload: delivery.payload },
+    repository: { owner: repo.owner, name: repo.name, fullName: repo.fullName, defaultBranch: repo.defaultBranch, url: repo.url },
+    pullRequest: trigger.kind === "pullRequest" ? trigger.pullRequest : {},
+    finding: trigger.kind === "finding" ? trigger.finding : {},
+    inputs: {},
+    steps,
+    run: { id: run.id, url: runUrl(run, repo.url) },
+    workflow: { name: run.definition.name, version: run.definition.version },
+  }) as Record<string, unknown>;
+}

@@ -1,0 +1,143 @@
+import { v7 as uuidv7 } from "uuid";
+import type { Delivery, TriggerEvent } from "../domain/events.js";
+import type { Clock, GitHubPort, Logger, Store } from "../domain/ports.js";
+import type { Run } from "../domain/run.js";
+import type { WorkflowFile } from "../workflows/index.js";
+import { matchWorkflow, needsChangedFiles } from "../workflows/match.js";
+import type { LoadedWorkflow, WorkflowSource } from "./workflow-source.js";
+
+/** Pull request actions after which a changed `.governance/` folder is validated. */
+const VALIDATE_ON = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
+
+export interface IntakeDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  source: WorkflowSource;
+  /** Posts the `governance / validate` check run for a pull request's own `.governance/` files. */
+  reportValidation(github: GitHubPort, delivery: Delivery, headSha: string, files: WorkflowFile[]): Promise<void>;
+}
+
+/**
+ * Turns a recorded delivery into runs: loads the workflows from the default branch (for pull
+ * requests, the base branch; never the head), matches their triggers, and stores one run per
+ * match. Returns the ids of the runs to execute (new, or existing but unfinished).
+ */
+export async function processDelivery(delivery: Delivery, github: GitHubPort, deps: IntakeDeps): Promise<string[]> {
+  const runIds: string[] = [];
+  for (const [index, trigger] of delivery.triggers.entries()) {
+    if (trigger.kind === "rerun") {
+      const id = await rerun(delivery, trigger, deps);
+      if (id) runIds.push(id);
+      continue;
+    }
+    const ref = trigger.kind === "pullRequest" ? trigger.pullRequest.baseRef : delivery.repository.defaultBranch;
+    const folder = await deps.source.load(github, delivery.repository, ref);
+    for (const broken of folder.files.filter((f) => !f.workflow)) {
+      deps.log.warn({ deliveryId: delivery.id, path: broken.path, errors: broken.diagnostics.length }, `skipping ${broken.path}: it is not a valid workflow`);
+    }
+    if (trigger.kind === "pullRequest" && VALIDATE_ON.has(trigger.action)) {
+      await validateHead(delivery, trigger, folder.treeOid, github, deps);
+    }
+
+    let changedFiles: Promise<string[]> | undefined;
+    const repo = { owner: delivery.repository.owner, repo: delivery.repository.name };
+    for (const loaded of folder.workflows) {
+      const match = await matchWorkflow(loaded.workflow, trigger, {
+        changedFiles:
+          trigger.kind === "pullRequest" && needsChangedFiles(loaded.workflow)
+            ? () => (changedFiles ??= github.listPullRequestFiles(repo, trigger.pullRequest.number))
+            : undefined,
+      });
+      if (!match.matched) {
+        deps.log.debug({ deliveryId: delivery.id, workflow: loaded.path, reason: match.reason }, "workflow not triggered");
+        continue;
+      }
+      const run = newRun(delivery, index, trigger, loaded, folder.commit, deps.clock);
+      const { run: stored, created } = await deps.store.createRun(run);
+      deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: loaded.path, created }, created ? "run created" : "run already exists for this event");
+      if (stored.status === "pending" || stored.status === "running") runIds.push(stored.id);
+    }
+  }
+  return runIds;
+}
+
+/** Which run an event makes: runs with the same key are one run (redeliveries, repeated alert events). */
+export function dedupeKey(delivery: Delivery, index: number, trigger: TriggerEvent, workflowId: string, commit: string): string {
+  if (trigger.kind === "finding") {
+    // Several events for one alert (created, appeared_in_branch, a hook at org and repo level)
+    // are one run; a reopening starts a new one.
+    const episode = /reopen|reintroduced/.test(trigger.action) ? `reopened@${delivery.id}` : "opened";
+    return `finding:${workflowId}:${trigger.finding.fingerprint}:${episode}`;
+  }
+  return `delivery:${workflowId}@${commit}:${delivery.id}:${index}`;
+}
+
+function newRun(delivery: Delivery, index: number, trigger: TriggerEvent, loaded: LoadedWorkflow, commit: string, clock: Clock): Run {
+  const headSha =
+    trigger.kind === "pullRequest" ? trigger.pullRequest.headSha : trigger.kind === "finding" ? (trigger.finding.commit ?? commit) : commit;
+  return {
+    id: uuidv7(),
+    workflowId: loaded.id,
+    workflowName: loaded.workflow.name,
+    workflowVersion: loaded.workflow.version,
+    workflowPath: loaded.path,
+    workflowCommit: commit,
+    definition: loaded.workflow,
+    installationId: delivery.installationId,
+    repository: delivery.repository.fullName,
+    deliveryId: delivery.id,
+    triggerIndex: index,
+    dedupeKey: dedupeKey(delivery, index, trigger, loaded.id, commit),
+    status: "pending",
+    createdAt: clock.now().toISOString(),
+    headSha,
+    steps: [],
+    log: [],
+  };
+}
+
+/** `rerequested` on one of our check runs: the same workflow again, for the same commit and event. */
+async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: "rerun" }>, deps: IntakeDeps): Promise<string | undefined> {
+  const previous = await deps.store.getRun(trigger.runId);
+  if (!previous || previous.repository !== delivery.repository.fullName) {
+    deps.log.warn({ deliveryId: delivery.id, runId: trigger.runId }, "re-run requested for an unknown run");
+    return undefined;
+  }
+  const run: Run = {
+    ...previous,
+    id: uuidv7(),
+    dedupeKey: `rerun:${delivery.id}`,
+    status: "pending",
+    createdAt: deps.clock.now().toISOString(),
+    startedAt: undefined,
+    finishedAt: undefined,
+    currentStepId: undefined,
+    checkRunId: undefined,
+    headSha: trigger.headSha,
+    steps: [],
+    log: [],
+  };
+  const { run: stored } = await deps.store.createRun(run);
+  deps.log.info({ deliveryId: delivery.id, runId: stored.id, previousRunId: previous.id }, "re-run created");
+  return stored.status === "pending" || stored.status === "running" ? stored.id : undefined;
+}
+
+/**
+ * A pull request that changes `.governance/` gets its files validated, and only validated: the
+ * head's workflows never run. A changed folder is spotted by comparing tree ids, without
+ * listing the pull request's files.
+ */
+async function validateHead(
+  delivery: Delivery,
+  trigger: Extract<TriggerEvent, { kind: "pullRequest" }>,
+  baseTree: string | undefined,
+  github: GitHubPort,
+  deps: IntakeDeps,
+): Promise<void> {
+  const repo = { owner: delivery.repository.owner, repo: delivery.repository.name };
+  const headTree = await github.governanceTreeOid(repo, trigger.pullRequest.headSha);
+  if (headTree === undefined || headTree === baseTree) return;
+  const head = await deps.source.load(github, delivery.repository, trigger.pullRequest.headSha);
+  await deps.reportValidation(github, delivery, trigger.pullRequest.headSha, head.files);
+}

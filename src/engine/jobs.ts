@@ -1,0 +1,37 @@
+import type { ActionHandler } from "../actions/index.js";
+import type { Delivery } from "../domain/events.js";
+import type { GitHubPort, GitHubPortFactory, Job, Notifier, RunReporter } from "../domain/ports.js";
+import type { ActionKind } from "../domain/workflow.js";
+import { NonRetriableError } from "../queue/worker.js";
+import { processDelivery, type IntakeDeps } from "./intake.js";
+import { executeRun } from "./runner.js";
+
+export interface EngineDeps extends IntakeDeps {
+  notifier: Notifier;
+  actions: Partial<Record<ActionKind, ActionHandler>>;
+  githubFor: GitHubPortFactory;
+  reporterFor(github: GitHubPort, delivery: Delivery): RunReporter;
+}
+
+/** The job types the worker runs: a recorded delivery becomes runs; a run executes. */
+export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promise<void>> {
+  return {
+    async delivery(job) {
+      const delivery = await deps.store.getDelivery(String(job.payload.deliveryId));
+      if (!delivery) throw new NonRetriableError(`delivery ${String(job.payload.deliveryId)} is not in the store`);
+      const github = await deps.githubFor(delivery.installationId);
+      for (const runId of await processDelivery(delivery, github, deps)) {
+        await deps.store.enqueue({ type: "run", payload: { runId }, key: `run:${runId}` });
+      }
+    },
+
+    async run(job) {
+      const run = await deps.store.getRun(String(job.payload.runId));
+      if (!run) throw new NonRetriableError(`run ${String(job.payload.runId)} is not in the store`);
+      const delivery = await deps.store.getDelivery(run.deliveryId);
+      if (!delivery) throw new NonRetriableError(`run ${run.id}: its delivery ${run.deliveryId} is not in the store`);
+      const github = await deps.githubFor(run.installationId);
+      await executeRun(run, delivery, { ...deps, github, reporter: deps.reporterFor(github, delivery) });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { v5 as uuidv5 } from "uuid";
+import type { RepositoryInfo } from "../domain/events.js";
+import type { GitHubPort, GovernanceFileBlob } from "../domain/ports.js";
+import type { Workflow } from "../domain/workflow.js";
+import { fileError, isWorkflowFileName, loadWorkflow, sizeError, type WorkflowFile } from "../workflows/index.js";
+
+/** Namespace for workflow ids derived from repository and path (uuid v5). */
+const WORKFLOW_ID_NAMESPACE = "4f0c2a51-7a7e-4d7b-9d0e-6b2f3c8e1a90";
+
+/** A workflow file's id: the one it declares, else derived from the repository id and path. */
+export function workflowIdFor(workflow: Workflow, repositoryId: number, path: string): string {
+  return workflow.id ?? uuidv5(`${repositoryId}:${path}`, WORKFLOW_ID_NAMESPACE);
+}
+
+export interface LoadedWorkflow {
+  path: string;
+  id: string;
+  workflow: Workflow;
+}
+
+/** The `.governance/` folder at one commit: the valid workflows, and the files that are not. */
+export interface LoadedFolder {
+  commit: string;
+  treeOid?: string;
+  workflows: LoadedWorkflow[];
+  /** Every file's validation result, valid or not, for reports and validation checks. */
+  files: WorkflowFile[];
+}
+
+/**
+ * Loads and validates `.governance/` folders. Parsed results are cached by git blob id, which
+ * names content exactly, so an unchanged file is never parsed twice; the port caches the
+ * reading itself.
+ */
+export class WorkflowSource {
+  private readonly parsed = new Map<string, WorkflowFile>();
+
+  constructor(private readonly maxCached = 2000) {}
+
+  async load(github: GitHubPort, repository: RepositoryInfo, ref: string): Promise<LoadedFolder> {
+    const folder = await github.readGovernanceFolder({ owner: repository.owner, repo: repository.name }, ref);
+    const files = folder.files.filter((f) => isWorkflowFileName(f.path)).sort((a, b) => a.path.localeCompare(b.path)).map((f) => this.parse(f));
+    const workflows = files
+      .filter((f): f is WorkflowFile & { workflow: Workflow } => f.workflow !== undefined)
+      .map((f) => ({ path: f.path, workflow: f.workflow, id: workflowIdFor(f.workflow, repository.id, f.path) }));
+    return { commit: folder.commit, treeOid: folder.treeOid, workflows, files };
+  }
+
+  private parse(blob: GovernanceFileBlob): WorkflowFile {
+    const cached = this.parsed.get(blob.oid);
+    if (cached) return { ...cached, path: blob.path };
+    const result =
+      blob.text === undefined
+        ? (sizeError(blob.path, blob.byteSize) ?? fileError(blob.path, "the file is not text"))
+        : loadWorkflow(blob.path, blob.text);
+    if (this.parsed.size >= this.maxCached) this.parsed.delete(this.parsed.keys().next().value!);
+    this.parsed.set(blob.oid, result);
+    return result;
+  }
+}

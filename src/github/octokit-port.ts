@@ -1,0 +1,199 @@
+import type { ProbotOctokit } from "probot";
+import type {
+  CheckAnnotation,
+  CheckOutput,
+  CheckRunInput,
+  CheckRunUpdate,
+  GitHubPort,
+  GovernanceFileBlob,
+  GovernanceFolder,
+  RepoRef,
+} from "../domain/ports.js";
+import { LIMITS } from "../workflows/index.js";
+
+/** The folder the app reads policy from. */
+export const GOVERNANCE_DIR = ".governance";
+
+const LIST_FOLDER = `query($owner: String!, $repo: String!, $commit: String!, $tree: String!) {
+  repository(owner: $owner, name: $repo) {
+    commit: object(expression: $commit) { oid }
+    tree: object(expression: $tree) {
+      ... on Tree { oid entries { name path type oid object { ... on Blob { byteSize isBinary } } } }
+    }
+  }
+}`;
+
+const TREE_OID = `query($owner: String!, $repo: String!, $tree: String!) {
+  repository(owner: $owner, name: $repo) { tree: object(expression: $tree) { ... on Tree { oid } } }
+}`;
+
+interface FolderAnswer {
+  repository: {
+    commit: { oid: string } | null;
+    tree: { oid: string; entries: Array<{ name: string; path: string; type: string; oid: string; object: { byteSize?: number; isBinary?: boolean } | null }> } | null;
+  } | null;
+}
+
+/** Blob texts by git blob id. Content-addressed, so entries never go stale; bounded in size. */
+class BlobCache {
+  private readonly texts = new Map<string, string>();
+  constructor(private readonly max = 5000) {}
+  get(oid: string): string | undefined {
+    return this.texts.get(oid);
+  }
+  set(oid: string, text: string): void {
+    if (this.texts.size >= this.max) this.texts.delete(this.texts.keys().next().value!);
+    this.texts.set(oid, text);
+  }
+}
+
+/** Shared by every installation's port: a blob id names its content, whoever reads it. */
+const sharedBlobs = new BlobCache();
+
+/**
+ * The GitHub port over an installation's Octokit (from Probot, so GHE_HOST / GHE_PROTOCOL apply
+ * to REST and GraphQL alike). `.governance/` is read with one GraphQL query for the listing and
+ * one for the texts of blobs not seen before: an unchanged folder costs a single request.
+ */
+export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlobs): GitHubPort {
+  return {
+    async readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder> {
+      const answer = await octokit.graphql<FolderAnswer>(LIST_FOLDER, { owner: repo.owner, repo: repo.repo, commit: ref, tree: `${ref}:${GOVERNANCE_DIR}` });
+      const commit = answer.repository?.commit?.oid;
+      if (!commit) throw new Error(`${repo.owner}/${repo.repo} has no ref "${ref}"`);
+      const tree = answer.repository?.tree;
+      if (!tree?.entries) return { commit, files: [] };
+      const entries = tree.entries.filter((e) => e.type === "blob");
+      // Binary and oversized files are reported by the loader without their text being fetched.
+      const wanted = entries.filter((e) => !e.object?.isBinary && (e.object?.byteSize ?? 0) <= LIMITS.maxFileBytes && blobs.get(e.oid) === undefined);
+      if (wanted.length > 0) await fetchBlobs(octokit, repo, wanted.map((e) => e.oid), blobs);
+      const files: GovernanceFileBlob[] = entries.map((e) => {
+        const text = blobs.get(e.oid);
+        const file = { path: e.path, oid: e.oid, byteSize: e.object?.byteSize ?? 0 };
+        return text === undefined ? file : { ...file, text };
+      });
+      return { commit, treeOid: tree.oid, files };
+    },
+
+    async governanceTreeOid(repo, ref) {
+      const answer = await octokit.graphql<{ repository: { tree: { oid?: string } | null } | null }>(TREE_OID, {
+        owner: repo.owner,
+        repo: repo.repo,
+        tree: `${ref}:${GOVERNANCE_DIR}`,
+      });
+      return answer.repository?.tree?.oid;
+    },
+
+    async listPullRequestFiles(repo, number) {
+      const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner: repo.owner, repo: repo.repo, pull_number: number, per_page: 100 });
+      return files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
+    },
+
+    async createIssue(repo, issue) {
+      const { data } = await octokit.rest.issues.create({
+        owner: repo.owner,
+        repo: repo.repo,
+        title: issue.title,
+        body: issue.body,
+        ...(issue.labels?.length ? { labels: issue.labels } : {}),
+        ...(issue.assignees?.length ? { assignees: issue.assignees } : {}),
+      });
+      return { number: data.number, url: data.html_url };
+    },
+
+    async findIssueByMarker(repo, marker, since) {
+      const { data } = await octokit.rest.issues.listForRepo({
+        owner: repo.owner,
+        repo: repo.repo,
+        state: "all",
+        since: since.toISOString(),
+        sort: "created",
+        direction: "desc",
+        per_page: 100,
+      });
+      const found = data.find((i) => !i.pull_request && (i.body ?? "").includes(marker));
+      return found ? { number: found.number, url: found.html_url } : undefined;
+    },
+
+    async createComment(repo, issueNumber, body) {
+      const { data } = await octokit.rest.issues.createComment({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, body });
+      return { id: data.id, url: data.html_url };
+    },
+
+    async findCommentByMarker(repo, issueNumber, marker, since) {
+      const { data } = await octokit.rest.issues.listComments({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, since: since.toISOString(), per_page: 100 });
+      const found = data.find((c) => (c.body ?? "").includes(marker));
+      return found ? { id: found.id, url: found.html_url } : undefined;
+    },
+
+    async createCheckRun(repo, input: CheckRunInput) {
+      const { data } = await octokit.rest.checks.create({
+        owner: repo.owner,
+        repo: repo.repo,
+        name: input.name,
+        head_sha: input.headSha,
+        status: input.status,
+        ...(input.externalId ? { external_id: input.externalId } : {}),
+        ...(input.conclusion ? { conclusion: input.conclusion } : {}),
+        ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
+        ...(input.output ? { output: toOutput(input.output) } : {}),
+      });
+      return { id: data.id, url: data.html_url ?? "" };
+    },
+
+    async findCheckRun(repo, headSha, name, externalId) {
+      const { data } = await octokit.rest.checks.listForRef({ owner: repo.owner, repo: repo.repo, ref: headSha, check_name: name, filter: "all", per_page: 100 });
+      const found = data.check_runs.find((c) => c.external_id === externalId);
+      return found ? { id: found.id, url: found.html_url ?? "" } : undefined;
+    },
+
+    async updateCheckRun(repo, checkRunId, update: CheckRunUpdate) {
+      await octokit.rest.checks.update({
+        owner: repo.owner,
+        repo: repo.repo,
+        check_run_id: checkRunId,
+        ...(update.status ? { status: update.status } : {}),
+        ...(update.conclusion ? { conclusion: update.conclusion } : {}),
+        ...(update.output ? { output: toOutput(update.output) } : {}),
+      });
+    },
+  };
+}
+
+/** Reads blob texts by id, up to 50 per query. */
+async function fetchBlobs(octokit: ProbotOctokit, repo: RepoRef, oids: string[], blobs: BlobCache): Promise<void> {
+  for (let i = 0; i < oids.length; i += 50) {
+    const batch = oids.slice(i, i + 50);
+    const vars = batch.map((_, j) => `$o${j}: GitObjectID!`).join(", ");
+    const fields = batch.map((_, j) => `b${j}: object(oid: $o${j}) { ... on Blob { text isTruncated } }`).join("\n    ");
+    const query = `query($owner: String!, $repo: String!, ${vars}) {\n  repository(owner: $owner, name: $repo) {\n    ${fields}\n  }\n}`;
+    const variables: Record<string, string> = { owner: repo.owner, repo: repo.repo };
+    batch.forEach((oid, j) => (variables[`o${j}`] = oid));
+    const answer = await octokit.graphql<{ repository: Record<string, { text?: string | null; isTruncated?: boolean } | null> | null }>(query, variables);
+    batch.forEach((oid, j) => {
+      const blob = answer.repository?.[`b${j}`];
+      if (blob && typeof blob.text === "string" && !blob.isTruncated) blobs.set(oid, blob.text);
+    });
+  }
+}
+
+function toOutput(output: CheckOutput) {
+  return {
+    title: output.title,
+    summary: output.summary,
+    ...(output.text !== undefined ? { text: output.text } : {}),
+    ...(output.annotations?.length ? { annotations: output.annotations.map(toAnnotation) } : {}),
+  };
+}
+
+function toAnnotation(a: CheckAnnotation) {
+  return {
+    path: a.path,
+    start_line: a.startLine,
+    end_line: a.endLine,
+    ...(a.startColumn !== undefined && a.startLine === a.endLine ? { start_column: a.startColumn, end_column: a.endColumn ?? a.startColumn } : {}),
+    annotation_level: a.level,
+    message: a.message,
+    ...(a.title ? { title: a.title } : {}),
+  };
+}

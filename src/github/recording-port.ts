@@ -1,0 +1,109 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { CheckOutput, GitHubPort, GovernanceFileBlob, Notifier, RepoRef } from "../domain/ports.js";
+import { isWorkflowFileName, LIMITS } from "../workflows/index.js";
+import { GOVERNANCE_DIR } from "./octokit-port.js";
+
+/** A call the app would have made to GitHub or a channel, as a dry run records it. */
+export interface RecordedCall {
+  kind: "createIssue" | "createComment" | "createCheckRun" | "updateCheckRun" | "notify";
+  target: string;
+  details: Record<string, unknown>;
+}
+
+/** Git's blob id of a text, so the dry run caches exactly as the app does. */
+function blobOid(bytes: Buffer): string {
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/**
+ * A stand-in for GitHub that makes no network call: it reads workflows from a local folder,
+ * answers every write with a plausible result, and records what it was asked to do.
+ */
+export class RecordingGitHub implements GitHubPort {
+  readonly calls: RecordedCall[] = [];
+  /** The last output of each check run, by id. */
+  readonly checkRuns = new Map<number, { name: string; conclusion?: string; output?: CheckOutput }>();
+  private nextNumber = 1000;
+
+  constructor(
+    private readonly folder: string,
+    private readonly changedFiles: string[] = [],
+  ) {}
+
+  async readGovernanceFolder(_repo: RepoRef, _ref: string) {
+    const names = (await readdir(this.folder)).filter(isWorkflowFileName).sort();
+    const files: GovernanceFileBlob[] = [];
+    for (const name of names) {
+      const path = join(this.folder, name);
+      const size = (await stat(path)).size;
+      const display = `${GOVERNANCE_DIR}/${name}`;
+      if (size > LIMITS.maxFileBytes) {
+        files.push({ path: display, oid: `size:${size}:${name}`, byteSize: size });
+        continue;
+      }
+      const bytes = await readFile(path);
+      files.push({ path: display, oid: blobOid(bytes), byteSize: size, text: bytes.toString("utf8") });
+    }
+    return { commit: "0000000000000000000000000000000000000000", treeOid: "local", files };
+  }
+
+  async governanceTreeOid() {
+    // The dry run reads one folder; there is no separate pull request head to validate.
+    return "local";
+  }
+
+  async listPullRequestFiles() {
+    return this.changedFiles;
+  }
+
+  async createIssue(repo: RepoRef, issue: { title: string; body: string; labels?: string[]; assignees?: string[] }) {
+    const number = this.nextNumber++;
+    this.calls.push({ kind: "createIssue", target: `${repo.owner}/${repo.repo}`, details: { ...issue } });
+    return { number, url: `https://github.com/${repo.owner}/${repo.repo}/issues/${number}` };
+  }
+
+  async findIssueByMarker() {
+    return undefined;
+  }
+
+  async createComment(repo: RepoRef, issueNumber: number, body: string) {
+    const id = this.nextNumber++;
+    this.calls.push({ kind: "createComment", target: `${repo.owner}/${repo.repo}#${issueNumber}`, details: { body } });
+    return { id, url: `https://github.com/${repo.owner}/${repo.repo}/issues/${issueNumber}#issuecomment-${id}` };
+  }
+
+  async findCommentByMarker() {
+    return undefined;
+  }
+
+  async createCheckRun(repo: RepoRef, input: Parameters<GitHubPort["createCheckRun"]>[1]) {
+    const id = this.nextNumber++;
+    this.calls.push({ kind: "createCheckRun", target: `${repo.owner}/${repo.repo}@${input.headSha.slice(0, 7)}`, details: { name: input.name, status: input.status } });
+    this.checkRuns.set(id, { name: input.name, conclusion: input.conclusion, output: input.output });
+    return { id, url: `https://github.com/${repo.owner}/${repo.repo}/runs/${id}` };
+  }
+
+  async findCheckRun() {
+    return undefined;
+  }
+
+  async updateCheckRun(repo: RepoRef, checkRunId: number, update: Parameters<GitHubPort["updateCheckRun"]>[2]) {
+    const previous = this.checkRuns.get(checkRunId);
+    this.calls.push({ kind: "updateCheckRun", target: `${repo.owner}/${repo.repo}`, details: { id: checkRunId, status: update.status, conclusion: update.conclusion } });
+    this.checkRuns.set(checkRunId, { name: previous?.name ?? "", conclusion: update.conclusion ?? previous?.conclusion, output: update.output ?? previous?.output });
+  }
+}
+
+/** A notifier that records messages instead of sending them; `known` limits the channels it accepts. */
+export class RecordingNotifier implements Notifier {
+  readonly calls: RecordedCall[] = [];
+  constructor(private readonly known?: (channel: string) => boolean) {}
+  has(channel: string): boolean {
+    return this.known ? this.known(channel) : true;
+  }
+  async send(channel: string, message: { text: string }): Promise<void> {
+    this.calls.push({ kind: "notify", target: channel, details: { text: message.text } });
+  }
+}

@@ -1,0 +1,52 @@
+import type { Probot } from "probot";
+import { ACTIONS } from "./actions/index.js";
+import { emptyOperatorConfig, type OperatorConfig } from "./config/operator-config.js";
+import type { Clock, GitHubPortFactory, Logger, Notifier, Store } from "./domain/ports.js";
+import { engineJobs } from "./engine/jobs.js";
+import { WorkflowSource } from "./engine/workflow-source.js";
+import { checkRunReporter } from "./github/check-reporter.js";
+import { octokitPort } from "./github/octokit-port.js";
+import { reportValidation } from "./github/validation-reporter.js";
+import { WebhookNotifier } from "./notify/webhook-notifier.js";
+import { Worker } from "./queue/worker.js";
+
+/** Everything the app runs on, built once at start (or by a test, with fakes). */
+export interface Services {
+  store: Store;
+  clock: Clock;
+  notifier: Notifier;
+  worker: Worker;
+  log: Logger;
+}
+
+export interface ServiceOptions {
+  store: Store;
+  config?: OperatorConfig;
+  clock?: Clock;
+  notifier?: Notifier;
+  log?: Logger;
+  /** How to reach GitHub for an installation (default: the Probot app's installation Octokit). */
+  githubFor?: GitHubPortFactory;
+}
+
+/** The composition root's wiring: the engine's jobs on a worker, over the given store. */
+export function createServices(app: Probot, options: ServiceOptions): Services {
+  const clock = options.clock ?? { now: () => new Date() };
+  const log: Logger = options.log ?? app.log;
+  const notifier = options.notifier ?? new WebhookNotifier(options.config ?? emptyOperatorConfig());
+  const githubFor: GitHubPortFactory = options.githubFor ?? (async (installationId) => octokitPort(await app.auth(installationId)));
+  const source = new WorkflowSource();
+  const jobs = engineJobs({
+    store: options.store,
+    clock,
+    log,
+    source,
+    notifier,
+    actions: ACTIONS,
+    githubFor,
+    reportValidation,
+    reporterFor: (github, delivery) => checkRunReporter(github, delivery.repository, { store: options.store, clock }),
+  });
+  const worker = new Worker({ store: options.store, handlers: jobs, clock, log });
+  return { store: options.store, clock, notifier, worker, log };
+}
