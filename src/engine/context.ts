@@ -14,6 +14,9 @@ export function stepOutputs(run: Run): Record<string, Record<string, unknown>> {
   return out;
 }
 
+/** Every documented finding field exists in expressions: null when the source does not know it. */
+const FINDING_FIELDS = { number: null, package: null, path: null, startLine: null, commit: null, ref: null, url: "" };
+
 /**
  * The context expressions see: `event`, `repository`, `pullRequest`, `finding`, `inputs`,
  * `steps.<id>.outputs`, `run`, `workflow` (documented in the README). Absent parts are empty
@@ -26,7 +29,7 @@ export function expressionContext(run: Run, delivery: Delivery, trigger: Trigger
     event: { name: delivery.event, action: delivery.action ?? "", payload: delivery.payload },
     repository: { owner: repo.owner, name: repo.name, fullName: repo.fullName, defaultBranch: repo.defaultBranch, url: repo.url },
     pullRequest: trigger.kind === "pullRequest" ? trigger.pullRequest : {},
-    finding: trigger.kind === "finding" ? trigger.finding : {},
+    finding: trigger.kind === "finding" ? { ...FINDING_FIELDS, ...trigger.finding } : {},
     inputs: {},
     steps,
     run: { id: run.id, url: runUrl(run, repo.url) },

@@ -1,0 +1,140 @@
+import { readFileSync, statSync } from "node:fs";
+import { inspect } from "node:util";
+import type { Diagnostic } from "../domain/diagnostic.js";
+import { parseSource } from "../workflows/source.js";
+import { scrubMessage } from "./redact.js";
+import { validateOperatorConfig } from "./validate-operator-config.js";
+
+/**
+ * The operator's configuration: what the app needs from whoever runs it and repositories must
+ * never hold, such as webhook URLs. One YAML file, named by GOVERNANCE_CONFIG, read once at
+ * start-up in stages (read → parse → schema → URL checks), each failing with a positioned error.
+ */
+
+/** The environment variable that names the configuration file. */
+export const GOVERNANCE_CONFIG_ENV = "GOVERNANCE_CONFIG";
+/** The largest configuration file read, in bytes. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+export interface NotifyChannelConfig {
+  /** A Slack-compatible incoming webhook URL: a secret. */
+  readonly webhookUrl: string;
+}
+
+export interface OperatorConfig {
+  readonly notify: {
+    /** By channel name, such as `#sec-team`. */
+    readonly channels: Readonly<Record<string, NotifyChannelConfig>>;
+  };
+}
+
+export interface ConfigProblem {
+  /** 1-based position in the file, when the problem has one. */
+  line?: number;
+  col?: number;
+  message: string;
+}
+
+/** The configuration cannot be used; the message names the file, line and column of each problem. */
+export class OperatorConfigError extends Error {
+  override readonly name = "OperatorConfigError";
+
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    super(problems.map((p) => (p.line === undefined ? `${file}: ${p.message}` : `${file}:${p.line}:${p.col ?? 1}: ${p.message}`)).join("\n"));
+  }
+}
+
+/** The configuration of an app run without a GOVERNANCE_CONFIG file: no channels. */
+export function emptyOperatorConfig(): OperatorConfig {
+  return Object.freeze({ notify: Object.freeze({ channels: Object.freeze({}) }) });
+}
+
+/** Loads the file named by GOVERNANCE_CONFIG (absent or empty: the empty configuration); throws OperatorConfigError. */
+export function loadOperatorConfig(env: Readonly<Record<string, string | undefined>> = process.env): OperatorConfig {
+  const file = env[GOVERNANCE_CONFIG_ENV];
+  if (file === undefined || file.trim() === "") return emptyOperatorConfig();
+  return parseOperatorConfig(readConfigText(file), file);
+}
+
+/** Parses and validates configuration text; `file` names it in error messages. */
+export function parseOperatorConfig(text: string, file = "operator configuration"): OperatorConfig {
+  const parsed = parseSource(text, "yaml");
+  if (!parsed.ok) throw new OperatorConfigError(file, parsed.diagnostics.map(toProblem));
+  // A file of only comments is a valid way to say "nothing configured yet".
+  if (parsed.value === null || parsed.value === undefined) return emptyOperatorConfig();
+  const diagnostics = validateOperatorConfig(parsed.value, parsed.map);
+  if (diagnostics.length > 0) throw new OperatorConfigError(file, diagnostics.map(toProblem));
+  return build(parsed.value as RawConfig);
+}
+
+function readConfigText(file: string): string {
+  const fail = (message: string) => new OperatorConfigError(file, [{ message }]);
+  let bytes: Buffer;
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw fail(`is a folder; ${GOVERNANCE_CONFIG_ENV} must name the operator configuration file`);
+    if (stat.size > MAX_CONFIG_BYTES) throw fail(`the file is too large (${Math.ceil(stat.size / 1024)} KiB; at most ${MAX_CONFIG_BYTES / 1024} KiB)`);
+    bytes = readFileSync(file);
+  } catch (err) {
+    if (err instanceof OperatorConfigError) throw err;
+    // Only the error code: the system's message adds nothing the file name does not say.
+    const code = (err as NodeJS.ErrnoException).code ?? "unknown error";
+    throw fail(
+      code === "ENOENT"
+        ? `the operator configuration file named by ${GOVERNANCE_CONFIG_ENV} does not exist; create it, or unset ${GOVERNANCE_CONFIG_ENV} to run without one`
+        : `the operator configuration file named by ${GOVERNANCE_CONFIG_ENV} cannot be read (${code})`,
+    );
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "");
+  } catch {
+    throw fail("the file is not valid UTF-8 text");
+  }
+}
+
+/** The shared parser speaks of workflow files; this file is not one. */
+const REWORDED: Array<[RegExp, string]> = [
+  [/ in workflow files/g, " in the operator configuration"],
+  [/a workflow file holds one YAML document/g, "the operator configuration holds one YAML document"],
+];
+
+function toProblem(d: Diagnostic): ConfigProblem {
+  const message = REWORDED.reduce((m, [from, to]) => m.replace(from, to), d.message);
+  return { line: d.line, col: d.col, message: scrubMessage(message) };
+}
+
+interface RawConfig {
+  notify?: { channels?: Record<string, { webhookUrl: string }> };
+}
+
+function build(raw: RawConfig): OperatorConfig {
+  const channels = Object.entries(raw.notify?.channels ?? {}).map(([name, c]) => [name, new ConfiguredChannel(c.webhookUrl)] as const);
+  return Object.freeze({ notify: Object.freeze({ channels: Object.freeze(Object.fromEntries(channels)) }) });
+}
+
+/**
+ * A channel whose URL stays out of logs: it lives in a private field, so JSON.stringify (and
+ * pino with it) and util.inspect show `[redacted]`, while `webhookUrl` still reads it.
+ */
+class ConfiguredChannel implements NotifyChannelConfig {
+  readonly #webhookUrl: string;
+
+  constructor(webhookUrl: string) {
+    this.#webhookUrl = webhookUrl;
+  }
+
+  get webhookUrl(): string {
+    return this.#webhookUrl;
+  }
+
+  toJSON(): Record<string, string> {
+    return { webhookUrl: "[redacted]" };
+  }
+
+  [inspect.custom](): string {
+    return "{ webhookUrl: [redacted] }";
+  }
+}
