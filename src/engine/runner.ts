@@ -148,17 +148,19 @@ async function executeStep(
     steps: [...records, { ...base, ...patch, finishedAt: deps.clock.now().toISOString() }],
   });
 
+  let parameters: Record<string, unknown> | undefined;
   try {
     const context = expressionContext(run, delivery, trigger);
-    const outcome = await perform(step, index, run, trigger, delivery, context, deps, log, `${run.id}:${stepId}:${base.attempt}`);
+    if (step.type === "action") parameters = renderParameters(step.action.parameters ?? {}, context);
+    const outcome = await perform(step, index, run, trigger, delivery, context, parameters ?? {}, deps, log, `${run.id}:${stepId}:${base.attempt}`);
     log("info", `step ${stepId} succeeded`, { stepId, next: outcome.next });
-    return finish({ status: "succeeded", ...outcome });
+    return finish({ status: "succeeded", ...(parameters ? { parameters } : {}), ...outcome });
   } catch (err) {
     const message = errorMessage(err);
     log("error", `step ${stepId} failed: ${message}`, { stepId });
     const next = step.continueOnError ? stepEdgesFor(step, index, steps) : undefined;
     if (step.continueOnError) log("warn", `step ${stepId} may fail (continueOnError); the run goes on`, { stepId });
-    return finish({ status: "failed", error: message, ...(next ? { next } : {}) });
+    return finish({ status: "failed", error: message, ...(parameters ? { parameters } : {}), ...(next ? { next } : {}) });
   }
 }
 
@@ -169,6 +171,7 @@ async function perform(
   trigger: TriggerEvent,
   delivery: Delivery,
   context: Record<string, unknown>,
+  parameters: Record<string, unknown>,
   deps: RunnerDeps,
   log: (level: LogLevel, message: string, meta?: Record<string, unknown>) => void,
   idempotencyKey: string,
@@ -178,7 +181,6 @@ async function perform(
     case "action": {
       const handler = deps.actions[step.action.kind];
       if (!handler) throw new ActionError(`action kind "${step.action.kind}" is not supported yet`);
-      const parameters = renderParameters(step.action.parameters ?? {}, context);
       const outputs = await handler({
         run,
         step,
@@ -195,7 +197,7 @@ async function perform(
         clock: deps.clock,
         log: (level, message, meta) => log(level, message, { stepId: step.id, ...meta }),
       });
-      return { parameters, outputs, next: stepEdgesFor(step, index, steps) };
+      return { outputs, next: stepEdgesFor(step, index, steps) };
     }
     case "decision": {
       for (const [i, c] of step.next.when.entries()) {

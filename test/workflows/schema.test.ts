@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ACTION_KINDS, SEVERITIES, STEP_TYPES, TRIGGER_TYPES, FINDING_SOURCES, WAIT_EVENTS } from "../../src/domain/workflow.js";
 import { workflowSchema } from "../../src/workflows/index.js";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const schema = workflowSchema() as Json;
 const defs = schema.$defs as Json;
