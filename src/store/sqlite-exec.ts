@@ -1,0 +1,62 @@
+import type BetterSqlite3 from "better-sqlite3";
+import type { Compilable } from "kysely";
+
+/** Prepared statements kept per connection; the store's SQL is a small fixed set, so this stays tiny. */
+const STATEMENT_CACHE_LIMIT = 200;
+
+/**
+ * Runs Kysely-built statements synchronously on one better-sqlite3 connection.
+ *
+ * Why not Kysely's own async execution: a transaction must not span an `await` on
+ * better-sqlite3. Between two awaits it holds SQLite's write lock while the event loop runs
+ * other work; another connection in the same thread that then needs the lock waits
+ * synchronously (busy_timeout), which blocks the very thread that would commit. Building
+ * queries with Kysely (portable) and running every transaction as one synchronous block
+ * (SQLite-only) avoids that, and is how better-sqlite3 wants transactions used.
+ */
+export class SqliteExec {
+  readonly #sqlite: BetterSqlite3.Database;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(sqlite: BetterSqlite3.Database) {
+    this.#sqlite = sqlite;
+  }
+
+  /** Every row a query returns. */
+  all<R>(query: Compilable<R>): R[] {
+    const { sql, parameters } = query.compile();
+    return this.#prepare(sql).all(...parameters) as R[];
+  }
+
+  /** The first row a query returns, if any. */
+  first<R>(query: Compilable<R>): R | undefined {
+    const { sql, parameters } = query.compile();
+    return this.#prepare(sql).get(...parameters) as R | undefined;
+  }
+
+  /** Runs a statement; returns how many rows it changed. */
+  run(query: Compilable<unknown>): number {
+    const { sql, parameters } = query.compile();
+    return this.#prepare(sql).run(...parameters).changes;
+  }
+
+  /** Runs `fn` in a write transaction, taking the write lock up front (BEGIN IMMEDIATE) so it never has to upgrade a read lock and fail. */
+  write<T>(fn: () => T): T {
+    return this.#sqlite.transaction(fn).immediate();
+  }
+
+  /** Runs `fn` in a read transaction: its statements see one snapshot. */
+  read<T>(fn: () => T): T {
+    return this.#sqlite.transaction(fn).deferred();
+  }
+
+  #prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      if (this.#statements.size >= STATEMENT_CACHE_LIMIT) this.#statements.clear();
+      statement = this.#sqlite.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,284 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Clock, Job, Store } from "../../src/domain/ports.js";
+import { exponentialBackoff, NonRetriableError, Worker, type JobHandler, type WorkerOptions } from "../../src/queue/worker.js";
+import { openStore } from "../../src/store/open-store.js";
+
+const T0 = new Date("2030-01-01T00:00:00.000Z").getTime();
+
+class FakeClock implements Clock {
+  t = T0;
+  now(): Date {
+    return new Date(this.t);
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+type Entry = { level: "info" | "warn" | "error"; obj: Record<string, unknown>; msg: string };
+
+let store: Store;
+let clock: FakeClock;
+let logs: Entry[];
+const workers: Worker[] = [];
+
+beforeEach(async () => {
+  clock = new FakeClock();
+  store = await openStore("sqlite::memory:", { clock });
+  logs = [];
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+  await store.close();
+});
+
+function worker(handlers: Record<string, JobHandler>, options: Partial<WorkerOptions> = {}): Worker {
+  const log = {
+    info: (obj: Record<string, unknown>, msg: string) => logs.push({ level: "info", obj, msg }),
+    warn: (obj: Record<string, unknown>, msg: string) => logs.push({ level: "warn", obj, msg }),
+    error: (obj: Record<string, unknown>, msg: string) => logs.push({ level: "error", obj, msg }),
+  };
+  const w = new Worker({ store, handlers, clock, log, workerId: "test-worker", ...options });
+  workers.push(w);
+  return w;
+}
+
+/** A promise and the function that settles it. */
+function gate<T = void>() {
+  let open!: (value: T) => void;
+  const opened = new Promise<T>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+/** The store, with some methods replaced. */
+function withOverrides(base: Store, overrides: Partial<Store>): Store {
+  return new Proxy(base, {
+    get(target, prop, receiver) {
+      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof Store];
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Whether any job is left for anyone, ever. */
+async function nothingLeft(): Promise<boolean> {
+  return (await store.claimJob("probe", new Date(T0 + 365 * 86_400_000), 1_000)) === undefined;
+}
+
+describe("exponentialBackoff", () => {
+  it("doubles from the base and stops at the cap", () => {
+    const backoff = exponentialBackoff({ baseMs: 100, maxMs: 1_000 });
+    expect([1, 2, 3, 4, 5, 10].map(backoff)).toEqual([100, 200, 400, 800, 1_000, 1_000]);
+  });
+});
+
+describe("Worker.drain", () => {
+  it("runs every due job, leaves later ones, and says how many ran", async () => {
+    const seen: Job[] = [];
+    const w = worker({ t: async (job) => void seen.push(job) });
+    await store.enqueue({ type: "t", payload: { n: 1 } });
+    await store.enqueue({ type: "t", payload: { n: 2 } });
+    await store.enqueue({ type: "t", payload: { n: 3 }, runAt: new Date(T0 + 1_000) });
+    expect(await w.drain()).toBe(2);
+    expect(seen.map((j) => j.payload.n)).toEqual([1, 2]);
+    clock.advance(1_000);
+    expect(await w.drain()).toBe(1);
+    expect(await nothingLeft()).toBe(true);
+  });
+
+  it("runs jobs that handlers enqueue while it drains", async () => {
+    const w = worker({
+      first: async () => void (await store.enqueue({ type: "second", payload: {} })),
+      second: async () => {},
+    });
+    await store.enqueue({ type: "first", payload: {} });
+    expect(await w.drain()).toBe(2);
+  });
+});
+
+describe("Worker retries", () => {
+  it("retries a failing job with exponential backoff, then completes it", async () => {
+    let calls = 0;
+    const w = worker(
+      {
+        flaky: async () => {
+          calls++;
+          if (calls < 4) throw new Error(`flake ${calls}`);
+        },
+      },
+      { backoff: exponentialBackoff({ baseMs: 1_000, maxMs: 3_000 }) },
+    );
+    await store.enqueue({ type: "flaky", payload: {} });
+    for (const wait of [1_000, 2_000, 3_000]) {
+      expect(await w.drain()).toBe(1);
+      clock.advance(wait - 1);
+      expect(await w.drain()).toBe(0);
+      clock.advance(1);
+    }
+    expect(await w.drain()).toBe(1);
+    expect(calls).toBe(4);
+    expect(await nothingLeft()).toBe(true);
+    expect(logs.filter((l) => l.level === "warn").map((l) => [l.msg, l.obj.attempt, l.obj.retryAt])).toEqual([
+      ["job failed; will retry", 1, new Date(T0 + 1_000).toISOString()],
+      ["job failed; will retry", 2, new Date(T0 + 3_000).toISOString()],
+      ["job failed; will retry", 3, new Date(T0 + 6_000).toISOString()],
+    ]);
+  });
+
+  it("gives up after maxAttempts and logs it", async () => {
+    let calls = 0;
+    const broken = async () => {
+      calls++;
+      throw new Error("nope");
+    };
+    const w = worker({ broken }, { maxAttempts: 3, backoff: () => 0 });
+    await store.enqueue({ type: "broken", payload: {} });
+    expect(await w.drain()).toBe(3);
+    expect(calls).toBe(3);
+    expect(await nothingLeft()).toBe(true);
+    const errors = logs.filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ msg: "job failed; giving up", obj: { type: "broken", attempt: 3, reason: "nope (gave up after 3 attempts)" } });
+  });
+
+  it("gives up at once on a NonRetriableError", async () => {
+    let calls = 0;
+    const w = worker({
+      t: async () => {
+        calls++;
+        throw new NonRetriableError("delivery d-1 is not in the store");
+      },
+    });
+    await store.enqueue({ type: "t", payload: {} });
+    expect(await w.drain()).toBe(1);
+    expect(calls).toBe(1);
+    expect(await nothingLeft()).toBe(true);
+    expect(logs.find((l) => l.level === "error")).toMatchObject({ obj: { reason: "delivery d-1 is not in the store" } });
+  });
+
+  it("fails a job of an unknown type at once, without retry", async () => {
+    const w = worker({ known: async () => {} });
+    await store.enqueue({ type: "mystery", payload: {} });
+    await store.enqueue({ type: "constructor", payload: {} });
+    expect(await w.drain()).toBe(2);
+    expect(await nothingLeft()).toBe(true);
+    expect(logs.filter((l) => l.level === "error").map((l) => l.obj.reason)).toEqual([
+      'no handler for job type "mystery"',
+      'no handler for job type "constructor"',
+    ]);
+  });
+
+  it("gives up, without running it, a job whose earlier attempts all died with their worker", async () => {
+    let calls = 0;
+    const w = worker({ t: async () => void calls++ }, { maxAttempts: 2, leaseMs: 1_000 });
+    await store.enqueue({ type: "t", payload: {} });
+    // Two workers took it and vanished: their leases ran out with nothing recorded.
+    await store.claimJob("dead-1", clock.now(), 1_000);
+    clock.advance(1_001);
+    await store.claimJob("dead-2", clock.now(), 1_000);
+    clock.advance(1_001);
+    expect(await w.drain()).toBe(1);
+    expect(calls).toBe(0);
+    expect(await nothingLeft()).toBe(true);
+    expect(logs.find((l) => l.level === "error")?.obj.reason).toMatch(/never finished/);
+  });
+
+  it("survives handlers that throw synchronously or throw non-errors", async () => {
+    const w = worker(
+      {
+        sync: (() => {
+          throw new Error("sync throw");
+        }) as JobHandler,
+        str: async () => {
+          throw "a string";
+        },
+      },
+      { maxAttempts: 1 },
+    );
+    await store.enqueue({ type: "sync", payload: {} });
+    await store.enqueue({ type: "str", payload: {} });
+    expect(await w.drain()).toBe(2);
+    expect(logs.filter((l) => l.level === "error").map((l) => l.obj.reason)).toEqual([
+      "sync throw (gave up after 1 attempts)",
+      "a string (gave up after 1 attempts)",
+    ]);
+  });
+
+  it("logs, and does not throw, when the outcome cannot be recorded", async () => {
+    const failing = withOverrides(store, {
+      completeJob: async () => {
+        throw new Error("database is locked");
+      },
+    });
+    const w = worker({ t: async () => {} }, { store: failing });
+    await store.enqueue({ type: "t", payload: {} });
+    expect(await w.drain()).toBe(1);
+    expect(logs.find((l) => l.level === "error")?.msg).toMatch(/cannot record the job's outcome/);
+  });
+});
+
+describe("Worker.start / notify / stop", () => {
+  it("notify() wakes an idle worker at once", async () => {
+    const ran = gate<Job>();
+    const w = worker({ t: async (job) => ran.open(job) }, { pollIntervalMs: 60_000 });
+    w.start();
+    await new Promise((r) => setTimeout(r, 20));
+    await store.enqueue({ type: "t", payload: { n: 1 } });
+    w.notify();
+    expect((await ran.opened).payload).toEqual({ n: 1 });
+  });
+
+  it("polls for jobs enqueued without a notify", async () => {
+    const ran = gate();
+    const w = worker({ t: async () => ran.open() }, { pollIntervalMs: 10 });
+    w.start();
+    w.start();
+    await store.enqueue({ type: "t", payload: {} });
+    await ran.opened;
+  });
+
+  it("stop() waits for the job in hand to finish and be recorded", async () => {
+    const started = gate();
+    const release = gate();
+    let finished = false;
+    const w = worker({
+      slow: async () => {
+        started.open();
+        await release.opened;
+        finished = true;
+      },
+    });
+    await store.enqueue({ type: "slow", payload: {} });
+    w.start();
+    await started.opened;
+    let stopped = false;
+    const stopping = w.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(stopped).toBe(false);
+    release.open();
+    await stopping;
+    expect(finished).toBe(true);
+    expect(await nothingLeft()).toBe(true);
+  });
+
+  it("stop() before start() resolves", async () => {
+    await worker({}).stop();
+  });
+
+  it("keeps polling when the store fails to hand out a job", async () => {
+    let failures = 0;
+    const flaky = withOverrides(store, {
+      claimJob: async (...args) => {
+        if (failures++ < 2) throw new Error("SQLITE_BUSY");
+        return store.claimJob(...args);
+      },
+    });
+    const ran = gate();
+    const w = worker({ t: async () => ran.open() }, { store: flaky, pollIntervalMs: 5 });
+    await store.enqueue({ type: "t", payload: {} });
+    w.start();
+    await ran.opened;
+    expect(logs.filter((l) => l.msg === "cannot claim a job; will try again")).toHaveLength(2);
+  });
+});

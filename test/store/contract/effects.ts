@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { at, T0 } from "../fixtures.js";
+import type { ContractHarness } from "../store-contract.js";
+
+/** claimEffect / completeEffect: a side effect's key is claimed by exactly one caller. */
+export function effectContract(h: ContractHarness): void {
+  describe("effects", () => {
+    it("the first claim wins and records when", async () => {
+      const store = await h.fresh();
+      expect(await store.claimEffect("run-1:open:1", "createIssue", T0)).toEqual({
+        record: { key: "run-1:open:1", kind: "createIssue", status: "claimed", claimedAt: T0.toISOString() },
+        claimed: true,
+      });
+    });
+
+    it("a later claim gets the record already there, unchanged", async () => {
+      const store = await h.fresh();
+      const first = await store.claimEffect("k", "createIssue", T0);
+      const second = await store.claimEffect("k", "notify", at(60_000));
+      expect(second).toEqual({ record: first.record, claimed: false });
+    });
+
+    it("completeEffect marks it done with its result, which later claims see", async () => {
+      const store = await h.fresh();
+      await store.claimEffect("k", "createIssue", T0);
+      await store.completeEffect("k", { number: 12, url: "https://github.com/acme/api/issues/12" });
+      expect(await store.claimEffect("k", "createIssue", at(1))).toEqual({
+        record: { key: "k", kind: "createIssue", status: "done", claimedAt: T0.toISOString(), result: { number: 12, url: "https://github.com/acme/api/issues/12" } },
+        claimed: false,
+      });
+    });
+
+    it("completing a key never claimed rejects", async () => {
+      const store = await h.fresh();
+      await expect(store.completeEffect("never", {})).rejects.toThrow(/never claimed/);
+    });
+
+    it("20 concurrent claims of one key: exactly one wins", async () => {
+      const store = await h.fresh();
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.claimEffect("race", "notify", at(i))));
+      expect(results.filter((r) => r.claimed)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.record.claimedAt)).size).toBe(1);
+    });
+
+    it("concurrent claims across several stores on one database: exactly one wins", async (ctx) => {
+      if (!h.shared) return ctx.skip();
+      const db = await h.shared();
+      const stores = [await db.open(), await db.open(), await db.open()];
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.claimEffect("race", "notify", at(i))));
+      expect(results.filter((r) => r.claimed)).toHaveLength(1);
+    });
+  });
+}
