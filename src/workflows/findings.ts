@@ -248,8 +248,9 @@ function dispatchEntry(entry: unknown, at: DocPath, defaults: DispatchDefaults, 
   const id = typeof idValue === "number" && Number.isSafeInteger(idValue) ? String(idValue) : identity(idValue, [...at, "id"], FINDING_LIMITS.id, fail);
   if (!isSeverity(severity) || rule === undefined || title === undefined) return undefined;
 
-  // Without an id, the same tool, rule and place is the same finding across dispatches.
-  const key = id ?? createHash("sha256").update(JSON.stringify([tool, rule, path ?? null, line ?? null])).digest("hex");
+  // An id is the sender's, so it is scoped by tool (two scanners may both say "1"); without
+  // one, the same tool, rule and place is the same finding across dispatches.
+  const key = id !== undefined ? `${tool}:${id}` : createHash("sha256").update(JSON.stringify([tool, rule, path ?? null, line ?? null])).digest("hex");
   return compact({
     source: "dispatch",
     severity,

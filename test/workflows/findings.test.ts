@@ -325,7 +325,7 @@ describe("scan-result dispatches", () => {
         state: "open",
         commit: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
         ref: "refs/heads/main",
-        fingerprint: `dispatch:${repoId}:trivy-42`,
+        fingerprint: `dispatch:${repoId}:Trivy:trivy-42`,
       },
       {
         source: "dispatch",
@@ -348,7 +348,8 @@ describe("scan-result dispatches", () => {
     const base = fp({ path: "a.js", line: 1 });
     expect(fp({ path: "a.js", line: 1, title: "another title" })).toBe(base);
     expect(new Set([base, fp({ path: "a.js", line: 2 }), fp({ path: "b.js", line: 1 }), fp({ path: "a.js", line: 1, tool: "x" }), fp({ path: "a.js", line: 1, rule: "y" })]).size).toBe(5);
-    expect(fp({ id: 7 })).toBe(`dispatch:${repoId}:7`);
+    expect(fp({ id: 7 })).toBe(`dispatch:${repoId}:dispatch:7`);
+    expect(fp({ id: 7, tool: "other" })).not.toBe(fp({ id: 7 }));
   });
 
   it("leaves out bad entries, naming each problem by its JSON pointer", () => {
@@ -388,7 +389,7 @@ describe("scan-result dispatches", () => {
     const findings = Array.from({ length: 150 }, (_, i) => ({ ...valid, id: `f${i}` }));
     const result = findingsFromDispatch(dispatch({ findings }));
     expect(result.findings).toHaveLength(100);
-    expect(result.findings.at(-1)?.fingerprint).toBe(`dispatch:${repoId}:f99`);
+    expect(result.findings.at(-1)?.fingerprint).toBe(`dispatch:${repoId}:dispatch:f99`);
     expect(result.errors).toEqual(["/client_payload/findings: at most 100 findings per dispatch; the first 100 of 150 were read"]);
   });
 

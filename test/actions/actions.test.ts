@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ActionError, type ActionContext } from "../../src/actions/index.js";
+import { createIssue } from "../../src/actions/create-issue.js";
+import { notify } from "../../src/actions/notify.js";
+import { STALE_CLAIM_MS } from "../../src/actions/once.js";
+import type { Delivery, TriggerEvent } from "../../src/domain/events.js";
+import type { Finding } from "../../src/domain/finding.js";
+import type { Store } from "../../src/domain/ports.js";
+import type { Run } from "../../src/domain/run.js";
+import type { ActionStep, Workflow } from "../../src/domain/workflow.js";
+import { RecordingNotifier } from "../../src/github/recording-port.js";
+import { openStore } from "../../src/store/open-store.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+
+const repository = { id: 1, owner: "acme", name: "api", fullName: "acme/api", defaultBranch: "main", url: "https://github.com/acme/api" };
+const finding: Finding = {
+  source: "codeScanning",
+  severity: "high",
+  rule: "js/sql-injection",
+  tool: "CodeQL",
+  title: "SQL injection",
+  url: "https://github.com/acme/api/security/code-scanning/3",
+  number: 3,
+  state: "open",
+  fingerprint: "codeScanning:1:3",
+};
+const workflow: Workflow = { name: "Track", version: "1.0.0", triggers: [{ type: "onScanResult" }], steps: [] };
+
+let store: Store;
+let github: FakeGitHub;
+let notifier: RecordingNotifier;
+let now: Date;
+
+beforeEach(async () => {
+  store = await openStore("sqlite::memory:");
+  github = new FakeGitHub();
+  notifier = new RecordingNotifier((c) => c === "#sec-team");
+  now = new Date("2026-11-26T10:00:00Z");
+});
+afterEach(async () => store.close());
+
+function context(step: ActionStep, parameters: Record<string, unknown>, options: { runId?: string; trigger?: TriggerEvent; runSteps?: Run["steps"] } = {}): ActionContext {
+  const trigger = options.trigger ?? { kind: "finding", action: "created", finding };
+  const delivery: Delivery = { id: "d1", event: "code_scanning_alert", action: "created", installationId: 1, repository, triggers: [trigger], payload: {}, receivedAt: now.toISOString() };
+  const runId = options.runId ?? "run-1";
+  const run = { id: runId, workflowId: "wf-1", steps: options.runSteps ?? [] } as unknown as Run;
+  return {
+    run,
+    step,
+    parameters,
+    workflow,
+    delivery,
+    trigger,
+    repository,
+    stepOutputs: {},
+    idempotencyKey: `${runId}:${step.id}:1`,
+    github,
+    notifier,
+    store,
+    clock: { now: () => now },
+    log: () => {},
+  };
+}
+
+const issueStep: ActionStep = { id: "open", type: "action", action: { kind: "createIssue" } };
+const notifyStep: ActionStep = { id: "tell", type: "action", action: { kind: "notify" } };
+
+describe("createIssue", () => {
+  it("opens one issue in the project repository, with the marker in its body", async () => {
+    const out = await createIssue(context(issueStep, { project: "ops", labels: ["security"], assignees: ["@octocat"] }));
+    expect(out).toEqual({ number: 1, url: "https://github.com/acme/ops/issues/1", created: true });
+    expect(github.issues[0]).toMatchObject({ repo: "acme/ops", title: "[high] SQL injection", labels: ["security"], assignees: ["octocat"] });
+    expect(github.issues[0]!.body).toMatch(/<!-- governance:issue:[0-9a-f]{24} -->$/);
+  });
+
+  it("never opens a second issue for the same finding, in another run", async () => {
+    await createIssue(context(issueStep, {}, { runId: "run-1" }));
+    const again = await createIssue(context(issueStep, {}, { runId: "run-2" }));
+    expect(again).toMatchObject({ number: 1, created: false });
+    expect(github.issues).toHaveLength(1);
+  });
+
+  it("opens one issue per run step when there is no finding", async () => {
+    const trigger: TriggerEvent = { kind: "pullRequest", action: "opened", pullRequest: { number: 4, title: "t", author: "a", baseRef: "main", headRef: "f", headSha: "s", labels: [], draft: false, url: "u" } };
+    await createIssue(context(issueStep, {}, { runId: "run-1", trigger }));
+    await createIssue(context(issueStep, {}, { runId: "run-1", trigger }));
+    await createIssue(context(issueStep, {}, { runId: "run-2", trigger }));
+    expect(github.issues.map((i) => i.title)).toEqual(["Follow up on #4: t", "Follow up on #4: t"]);
+  });
+
+  it("finds the issue a crashed attempt made instead of opening another (502 after the create)", async () => {
+    github.failAfterWrite = true;
+    await expect(createIssue(context(issueStep, {}))).rejects.toThrow("Bad Gateway");
+    expect(github.issues).toHaveLength(1);
+    // Retried at once: the marker finds the issue.
+    const out = await createIssue(context(issueStep, {}));
+    expect(out).toMatchObject({ number: 1, created: false });
+    expect(github.issues).toHaveLength(1);
+  });
+
+  it("waits for a fresh claim that found nothing, and takes over a stale one", async () => {
+    await store.claimEffect(`createIssue:acme/api:wf-1:open:${finding.fingerprint}`, "createIssue", now);
+    const error = await createIssue(context(issueStep, {})).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as ActionError).retriable).toBe(true);
+    now = new Date(now.getTime() + STALE_CLAIM_MS + 1);
+    expect(await createIssue(context(issueStep, {}))).toMatchObject({ number: 1, created: true });
+  });
+});
+
+describe("notify", () => {
+  const prTrigger: TriggerEvent = { kind: "pullRequest", action: "opened", pullRequest: { number: 9, title: "t", author: "a", baseRef: "main", headRef: "f", headSha: "s", labels: [], draft: false, url: "u" } };
+
+  it("comments on the pull request with mentions, and messages the channel, once each", async () => {
+    const params = { channel: "#sec-team", comment: true, mention: ["octocat", "@acme/security"], message: "Please look" };
+    const first = await notify(context(notifyStep, params, { trigger: prTrigger }));
+    const second = await notify(context(notifyStep, params, { trigger: prTrigger }));
+    expect(first.delivered).toEqual(["comment", "#sec-team"]);
+    expect(second.delivered).toEqual(["comment", "#sec-team"]);
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]).toMatchObject({ repo: "acme/api", issue: 9 });
+    expect(github.comments[0]!.body).toMatch(/^@octocat @acme\/security Please look\n\n<!-- governance:comment:/);
+    expect(notifier.calls).toEqual([{ kind: "notify", target: "#sec-team", details: { text: "@octocat @acme/security Please look" } }]);
+  });
+
+  it("refuses an unconfigured channel before sending anything, saying how to configure it", async () => {
+    const error = await notify(context(notifyStep, { channels: ["#sec-team", "#nowhere"], comment: true }, { trigger: prTrigger })).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('channel #nowhere is not configured; add notify.channels["#nowhere"].webhookUrl to the operator configuration file named by GOVERNANCE_CONFIG');
+    expect(notifier.calls).toEqual([]);
+    expect(github.comments).toEqual([]);
+  });
+
+  it("comments on the issue an earlier step opened when the event has no pull request", async () => {
+    const runSteps: Run["steps"] = [{ stepId: "open", type: "action", kind: "createIssue", status: "succeeded", attempt: 1, parameters: { project: "ops" }, outputs: { number: 12 } }];
+    await notify(context(notifyStep, { comment: "Triaged" }, { runSteps }));
+    expect(github.comments[0]).toMatchObject({ repo: "acme/ops", issue: 12 });
+  });
+
+  it("fails clearly when there is nothing to comment on", async () => {
+    await expect(notify(context(notifyStep, { comment: true }))).rejects.toThrow("this event has no pull request or issue to comment on");
+  });
+});

@@ -1,0 +1,73 @@
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
+import { Probot, Server } from "probot";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Store } from "../../src/domain/ports.js";
+import { governanceApp } from "../../src/index.js";
+import { createServices, type Services } from "../../src/services.js";
+import { openStore } from "../../src/store/open-store.js";
+import { examplePayload } from "../helpers/app.js";
+
+const SECRET = "webhook-secret-for-tests";
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+describe("webhooks over HTTP", () => {
+  let server: Server;
+  let base: string;
+  let store: Store;
+  let services: Services;
+
+  beforeAll(async () => {
+    const log = pino({ level: "silent" });
+    store = await openStore("sqlite::memory:");
+    const Configured = Probot.defaults({ appId: 1, privateKey, secret: SECRET, log });
+    server = new Server({ Probot: Configured, host: "127.0.0.1", port: 0, log });
+    // The worker stays stopped: the answer must not wait for any work.
+    await server.load((app, options) => {
+      services = createServices(app, { store, log });
+      return governanceApp(services, { startWorker: false })(app, options);
+    });
+    const http = await server.start();
+    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/api/github/webhooks`;
+  });
+  afterAll(async () => {
+    await server.stop();
+    await store.close();
+  });
+
+  function post(id: string, body: string, signature: string) {
+    return fetch(base, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "code_scanning_alert", "x-github-delivery": id, "x-hub-signature-256": signature },
+      body,
+    });
+  }
+  const sign = (body: string) => `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+
+  it("records a signed delivery and its job, and answers before any work is done", async () => {
+    const body = JSON.stringify(examplePayload("code_scanning_alert", "created"));
+    const res = await post("http-1", body, sign(body));
+    expect(res.status).toBe(200);
+    expect(await store.getDelivery("http-1")).toMatchObject({ id: "http-1", event: "code_scanning_alert", action: "created", installationId: 14662836 });
+    expect(await store.listRuns()).toEqual([]);
+    const job = await store.claimJob("test", new Date(Date.now() + 60_000), 1000);
+    expect(job).toMatchObject({ type: "delivery", payload: { deliveryId: "http-1" } });
+  });
+
+  it("answers a redelivery with 200 and records nothing new", async () => {
+    const body = JSON.stringify(examplePayload("code_scanning_alert", "created"));
+    expect((await post("http-2", body, sign(body))).status).toBe(200);
+    expect((await post("http-2", body, sign(body))).status).toBe(200);
+    expect(await store.claimJob("test", new Date(Date.now() + 60_000), 1000)).toMatchObject({ payload: { deliveryId: "http-2" } });
+    expect(await store.claimJob("test", new Date(Date.now() + 60_000), 1000)).toBeUndefined();
+  });
+
+  it("refuses a forged delivery with a 4xx and stores nothing", async () => {
+    const body = JSON.stringify(examplePayload("code_scanning_alert", "created"));
+    const res = await post("http-forged", body, sign(body.replace("created", "createx")));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await store.getDelivery("http-forged")).toBeUndefined();
+  });
+});
