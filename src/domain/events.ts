@@ -30,7 +30,33 @@ export interface PullRequestInfo {
 export type TriggerEvent =
   | { kind: "pullRequest"; action: string; pullRequest: PullRequestInfo }
   | { kind: "finding"; action: string; finding: Finding }
-  | { kind: "rerun"; checkRunId: number; runId: string; headSha: string };
+  | { kind: "rerun"; checkRunId: number; runId: string; headSha: string }
+  /** `/governance run <workflow> [key=value…]`, the CLI or the API. Inputs are checked against the trigger's spec. */
+  | { kind: "manual"; workflow: string; inputs: Record<string, string>; actor: string; issueNumber?: number }
+  /** A tick of an onSchedule trigger, for the workflow at `workflowPath` on the default branch. */
+  | { kind: "schedule"; workflowPath: string; triggerIndex: number; scheduledFor: string }
+  /** Something a waiting run may be waiting for: an approval, a closed issue, a resolved alert… */
+  | { kind: "signal"; signal: Signal };
+
+/** An event that resumes or steers runs that already exist, rather than starting new ones. */
+export type Signal =
+  | {
+      type: "approval";
+      decision: "approve" | "reject";
+      actor: string;
+      at: string;
+      via: "comment" | "checkRun" | "api";
+      /** Comment signals: the pull request or issue commented on. */
+      issueNumber?: number;
+      /** Check run and API signals: the run and (optionally) which approval step. */
+      runId?: string;
+      stepId?: string;
+      comment?: string;
+    }
+  | { type: "cancel"; actor: string; at: string; runId: string; via: "checkRun" | "api" }
+  | { type: "issueClosed"; repository: string; number: number; at: string }
+  | { type: "alertResolved"; fingerprint: string; state: string; at: string }
+  | { type: "checkCompleted"; name: string; headSha: string; conclusion: string; at: string };
 
 /** A webhook delivery, recorded before anything else happens to it. */
 export interface Delivery {

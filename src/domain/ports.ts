@@ -1,4 +1,4 @@
-import type { Delivery } from "./events.js";
+import type { Delivery, RepositoryInfo } from "./events.js";
 import type { LogEntry, Run, RunStatus } from "./run.js";
 
 /**
@@ -61,6 +61,13 @@ export interface CheckOutput {
   annotations?: CheckAnnotation[];
 }
 
+/** A button on a check run (GitHub shows at most three). */
+export interface CheckAction {
+  label: string;
+  identifier: string;
+  description: string;
+}
+
 export interface CheckRunInput {
   name: string;
   headSha: string;
@@ -69,12 +76,15 @@ export interface CheckRunInput {
   conclusion?: CheckConclusion;
   detailsUrl?: string;
   output?: CheckOutput;
+  actions?: CheckAction[];
 }
 
 export interface CheckRunUpdate {
   status?: "queued" | "in_progress" | "completed";
   conclusion?: CheckConclusion;
   output?: CheckOutput;
+  /** Replaces the buttons; [] removes them. */
+  actions?: CheckAction[];
 }
 
 /** What the engine and the actions need from GitHub, for one installation. */
@@ -90,6 +100,12 @@ export interface GitHubPort {
   findIssueByMarker(repo: RepoRef, marker: string, since: Date): Promise<IssueRef | undefined>;
   createComment(repo: RepoRef, issueNumber: number, body: string): Promise<CommentRef>;
   findCommentByMarker(repo: RepoRef, issueNumber: number, marker: string, since: Date): Promise<CommentRef | undefined>;
+  /** A user's permission on a repository: admin, maintain, write, triage, read or none. */
+  getPermission(repo: RepoRef, user: string): Promise<"admin" | "maintain" | "write" | "triage" | "read" | "none">;
+  /** Whether a user is an active member of an organisation's team. */
+  isTeamMember(org: string, teamSlug: string, user: string): Promise<boolean>;
+  /** The repositories an installation can see (for the schedule index). */
+  listInstallationRepositories(): Promise<RepositoryInfo[]>;
   createCheckRun(repo: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }>;
   /** The check run on `headSha` with this name and external id, if one exists. */
   findCheckRun(repo: RepoRef, headSha: string, name: string, externalId: string): Promise<{ id: number; url: string } | undefined>;
@@ -159,6 +175,8 @@ export interface Store {
   /** Persists a run's state (status, times, current step, steps, check run id); not its log. */
   saveRun(run: Run): Promise<void>;
   appendLog(runId: string, entries: LogEntry[]): Promise<void>;
+  /** Records a request to cancel a run (the first one wins); saveRun never overwrites it. */
+  requestCancel(runId: string, request: { actor: string; at: string }): Promise<boolean>;
   listRuns(filter?: RunFilter): Promise<Run[]>;
 
   /** Inserts a claimed effect record, or returns the one already there. */

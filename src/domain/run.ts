@@ -3,7 +3,7 @@ import type { ActionKind, StepType, Workflow } from "./workflow.js";
 export const RUN_STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped"] as const;
+export const STEP_STATUSES = ["pending", "running", "waiting", "succeeded", "failed", "skipped", "cancelled"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -14,6 +14,22 @@ export interface LogEntry {
   message: string;
   meta?: Record<string, unknown>;
 }
+
+/** A recorded approval or rejection: who, when, and how it arrived. */
+export interface ApprovalVote {
+  actor: string;
+  decision: "approve" | "reject";
+  at: string;
+  via: "comment" | "checkRun" | "api";
+  comment?: string;
+}
+
+/** What a waiting step waits for. Times are ISO strings; a run job is due at the earliest. */
+export type WaitState =
+  | { kind: "timer"; until: string }
+  | { kind: "retry"; until: string; lastError: string }
+  | { kind: "approval"; approvers: string[]; minApprovals: number; timeoutAt?: string; votes: ApprovalVote[]; author?: string }
+  | { kind: "event"; event: "issueClosed" | "alertResolved" | "checkCompleted"; target: string; timeoutAt?: string };
 
 /** One execution of one step within a run. */
 export interface StepRecord {
@@ -32,6 +48,12 @@ export interface StepRecord {
   error?: string;
   /** The step ids chosen to follow this execution (a decision's branch; [] ends the branch). */
   next?: string[];
+  /** How the step ended when it has outcomes: a decision's case, approved, rejected, timedOut, done. */
+  outcome?: string;
+  /** Tries of this execution so far (retries for transient failures). */
+  tries?: number;
+  /** While status is "waiting": what for. */
+  waiting?: WaitState;
 }
 
 /** A run (execution) of a workflow, as the data model names it. */
@@ -61,6 +83,8 @@ export interface Run {
   /** The commit the run's check run is attached to. */
   headSha?: string;
   checkRunId?: number;
+  /** Set when someone asked to cancel: the run stops at the next step boundary. */
+  cancelRequested?: { actor: string; at: string };
   steps: StepRecord[];
   log: LogEntry[];
 }

@@ -213,6 +213,7 @@ async function perform(
     case "wait":
       throw new ActionError(`${step.type} steps are not supported yet`);
   }
+  return {};
 }
 
 /** The steps an action continues with: its `next`, else the following step. */

@@ -126,6 +126,34 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
       return found ? { id: found.id, url: found.html_url } : undefined;
     },
 
+    async getPermission(repo, user) {
+      try {
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.repo, username: user });
+        // role_name distinguishes maintain and triage, which `permission` folds into write and read.
+        const role = (data as { role_name?: string }).role_name;
+        const known = ["admin", "maintain", "write", "triage", "read"] as const;
+        return (known as readonly string[]).includes(role ?? "") ? (role as (typeof known)[number]) : ((data.permission as (typeof known)[number] | "none") ?? "none");
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return "none";
+        throw err;
+      }
+    },
+
+    async isTeamMember(org, teamSlug, user) {
+      try {
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: teamSlug, username: user });
+        return data.state === "active";
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return false;
+        throw err;
+      }
+    },
+
+    async listInstallationRepositories() {
+      const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+      return repos.map((r) => ({ id: r.id, owner: r.owner.login, name: r.name, fullName: r.full_name, defaultBranch: r.default_branch, url: r.html_url }));
+    },
+
     async createCheckRun(repo, input: CheckRunInput) {
       const { data } = await octokit.rest.checks.create({
         owner: repo.owner,
@@ -137,6 +165,7 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
         ...(input.conclusion ? { conclusion: input.conclusion } : {}),
         ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
         ...(input.output ? { output: toOutput(input.output) } : {}),
+        ...(input.actions ? { actions: input.actions } : {}),
       });
       return { id: data.id, url: data.html_url ?? "" };
     },
@@ -155,6 +184,7 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
         ...(update.status ? { status: update.status } : {}),
         ...(update.conclusion ? { conclusion: update.conclusion } : {}),
         ...(update.output ? { output: toOutput(update.output) } : {}),
+        ...(update.actions ? { actions: update.actions } : {}),
       });
     },
   };

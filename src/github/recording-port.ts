@@ -85,6 +85,18 @@ export class RecordingGitHub implements GitHubPort {
     return { id, url: `https://github.com/${repo.owner}/${repo.repo}/runs/${id}` };
   }
 
+  /** Everyone may do everything in a dry run / a fake: permission checks are tested elsewhere. */
+  permissions: Record<string, "admin" | "maintain" | "write" | "triage" | "read" | "none"> = {};
+  teams: Record<string, string[]> = {};
+  async getPermission(_repo: RepoRef, user: string) {
+    return this.permissions[user] ?? "write";
+  }
+  async isTeamMember(org: string, teamSlug: string, user: string) {
+    return (this.teams[`${org}/${teamSlug}`] ?? []).includes(user);
+  }
+  async listInstallationRepositories() {
+    return [];
+  }
   async findCheckRun() {
     return undefined;
   }

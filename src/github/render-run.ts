@@ -38,6 +38,8 @@ const MARKS: Record<StepStatus, string> = {
   skipped: "⏭",
   running: "⏳",
   pending: "⏸",
+  waiting: "⏸",
+  cancelled: "⏹",
 };
 
 /** Renders a run as its check run (name, title, conclusion, summary, log); pure and deterministic. */

@@ -101,4 +101,17 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  "0002_run_cancel_and_lookup": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Written only by requestCancel, never by saveRun: a cancel is not lost to a stale save.
+      await db.schema.alterTable("runs").addColumn("cancel_requested", "text").execute();
+      // Signals (approvals, closed issues, resolved alerts) look for a repository's unfinished runs.
+      await db.schema.createIndex("runs_repository_status_idx").on("runs").columns(["repository", "status"]).execute();
+    },
+
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex("runs_repository_status_idx").execute();
+      await db.schema.alterTable("runs").dropColumn("cancel_requested").execute();
+    },
+  },
 };

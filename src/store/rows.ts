@@ -67,6 +67,7 @@ export function runToRow(run: Run): Insertable<RunsTable> {
     delivery_id: run.deliveryId,
     trigger_index: run.triggerIndex,
     created_at: run.createdAt,
+    cancel_requested: run.cancelRequested ? toJson(run.cancelRequested) : null,
     ...runStateToRow(run),
   };
 }
@@ -93,6 +94,7 @@ export function rowToRun(r: Selectable<RunsTable>, log: Selectable<RunLogsTable>
     ...(r.current_step_id === null ? {} : { currentStepId: r.current_step_id }),
     ...(r.head_sha === null ? {} : { headSha: r.head_sha }),
     ...(r.check_run_id === null ? {} : { checkRunId: r.check_run_id }),
+    ...(r.cancel_requested === null || r.cancel_requested === undefined ? {} : { cancelRequested: JSON.parse(r.cancel_requested) as Run["cancelRequested"] }),
     steps: JSON.parse(r.steps) as Run["steps"],
     log: log.map(rowToLogEntry),
   };

@@ -48,6 +48,8 @@ export interface RunsTable {
   head_sha: string | null;
   check_run_id: number | null;
   steps: string;
+  /** JSON `{ actor, at }` once someone asked to cancel; written only by requestCancel. */
+  cancel_requested: string | null;
 }
 
 export interface RunLogsTable {

@@ -95,6 +95,14 @@ export class SqliteStore implements Store {
     if (changed === 0) throw new Error(`cannot save run ${run.id}: there is no such run (create it first)`);
   }
 
+  async requestCancel(runId: string, request: { actor: string; at: string }): Promise<boolean> {
+    // The first request wins; later ones (and requests for unknown runs) change nothing.
+    const changed = this.#exec.run(
+      this.#db.updateTable("runs").set({ cancel_requested: JSON.stringify(request) }).where("id", "=", runId).where("cancel_requested", "is", null),
+    );
+    return changed > 0;
+  }
+
   async appendLog(runId: string, entries: LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.#exec.write(() => {

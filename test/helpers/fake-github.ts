@@ -40,6 +40,18 @@ export class FakeGitHub implements GitHubPort {
   async createCheckRun() {
     return { id: this.next++, url: "" };
   }
+  /** Everyone may do everything in a dry run / a fake: permission checks are tested elsewhere. */
+  permissions: Record<string, "admin" | "maintain" | "write" | "triage" | "read" | "none"> = {};
+  teams: Record<string, string[]> = {};
+  async getPermission(_repo: RepoRef, user: string) {
+    return this.permissions[user] ?? "write";
+  }
+  async isTeamMember(org: string, teamSlug: string, user: string) {
+    return (this.teams[`${org}/${teamSlug}`] ?? []).includes(user);
+  }
+  async listInstallationRepositories() {
+    return [];
+  }
   async findCheckRun() {
     return undefined;
   }
