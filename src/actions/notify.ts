@@ -40,16 +40,22 @@ export const notify: ActionHandler = async (ctx) => {
   for (const channel of channels) {
     const key = `notify:${ctx.idempotencyKey}:${channel}`;
     const { record, claimed } = await ctx.store.claimEffect(key, "notify", ctx.clock.now());
-    if (record.status === "done") {
+    if (record.status === "done" && !record.result?.failed) {
       (outputs.delivered as string[]).push(channel);
       continue;
     }
-    if (!claimed) {
-      // A message may have gone out before a crash; a channel cannot be asked. At most once.
+    if (!claimed && record.status === "claimed") {
+      // A message may have gone out just before a crash; a channel cannot be asked. At most once.
       ctx.log("warn", `a message to ${channel} may already have been sent by an interrupted attempt; not sending it again`);
       continue;
     }
-    await ctx.notifier.send(channel, { text: [mentions.join(" "), message].filter(Boolean).join(" ") });
+    try {
+      await ctx.notifier.send(channel, { text: [mentions.join(" "), message].filter(Boolean).join(" ") });
+    } catch (err) {
+      // The channel answered with an error: nothing was delivered, so a retry may send it.
+      await ctx.store.completeEffect(key, { channel, failed: true });
+      throw err;
+    }
     await ctx.store.completeEffect(key, { channel });
     ctx.log("info", `notified ${channel}`);
     (outputs.delivered as string[]).push(channel);

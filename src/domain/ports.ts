@@ -191,6 +191,29 @@ export interface Store {
   failJob(id: string, error: string, retryAt?: Date): Promise<void>;
 
   close(): Promise<void>;
+
+  /**
+   * Makes `entries` the repository's schedules, in one transaction. An entry that was there with
+   * the same cron and time zone keeps its last tick and due time (a refresh never fires again
+   * nor forgets); a new or changed one starts at `now`, so it never fires for earlier ticks.
+   * Rows of the same repository id under another name (a rename) go.
+   */
+  replaceSchedules(repository: RepositoryInfo, installationId: number, entries: ScheduleEntry[], now: Date): Promise<void>;
+  /** Drops a repository's schedules (by full name); returns how many. */
+  removeSchedules(repository: string): Promise<number>;
+  /** Drops every schedule of an installation; returns how many. */
+  removeInstallationSchedules(installationId: number): Promise<number>;
+  /** Schedules ordered by repository, workflow path and trigger index. */
+  listSchedules(repository?: string): Promise<Schedule[]>;
+  /** Schedules whose next tick is due at `now`, earliest first (at most `limit`, default 100). */
+  dueSchedules(now: Date, limit?: number): Promise<Schedule[]>;
+  /**
+   * Records that `tick` fired and when the next one is due. Compare-and-set: only a tick later
+   * than the recorded one is written, so of several replicas firing one tick exactly one wins.
+   */
+  markScheduleFired(id: string, tick: Date, nextDueAt: Date | undefined): Promise<boolean>;
+  /** Moves a schedule's due time without firing (undefined parks it); only while its last tick is still `lastTickAt`. */
+  deferSchedule(id: string, lastTickAt: string | undefined, nextDueAt: Date | undefined): Promise<boolean>;
 }
 
 /** Structured logging, object first (pino's shape). Secrets never go in either argument. */
@@ -208,6 +231,32 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 export interface RunReporter {
   /** Called once when the run starts; returns the check run id to keep on the run, if any. */
   started(run: Run): Promise<number | undefined>;
+  /** Called when a run starts to wait (an approval, a timer, an event) and when it resumes. */
+  progress(run: Run): Promise<void>;
   /** Called when the run ends (and may be called again for the same run). */
   finished(run: Run): Promise<void>;
+}
+
+/** One onSchedule trigger of a workflow on a repository's default branch, as the schedule index finds it. */
+export interface ScheduleEntry {
+  workflowPath: string;
+  /** The trigger's index in the workflow's `triggers`. */
+  triggerIndex: number;
+  cron: string;
+  /** An IANA name; "UTC" when the trigger names none. */
+  timezone: string;
+  /** The first tick after now: when a new (or changed) entry is first due. Undefined: never. */
+  nextDueAt?: Date;
+}
+
+/** A stored schedule. Times are ISO-8601 UTC strings. */
+export interface Schedule extends Omit<ScheduleEntry, "nextDueAt"> {
+  id: string;
+  repository: RepositoryInfo;
+  installationId: number;
+  createdAt: string;
+  /** The tick last fired; for a schedule that never fired, when it became known. */
+  lastTickAt?: string;
+  /** When the next tick is due; absent when the pattern never fires again. */
+  nextDueAt?: string;
 }

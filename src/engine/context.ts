@@ -1,6 +1,15 @@
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import type { Run } from "../domain/run.js";
+import type { ManualConfig } from "../domain/workflow.js";
 import { toCelValue } from "../workflows/evaluate.js";
+import { resolveInputs } from "../workflows/inputs.js";
+
+/** A manual run's inputs, typed by its trigger's spec (checked when the run was created). */
+function manualInputs(run: Run, given: Record<string, string>): Record<string, unknown> {
+  const spec = run.definition.triggers.find((t) => t.type === "manual")?.config as ManualConfig | undefined;
+  const resolved = resolveInputs(spec?.inputs, given);
+  return resolved.ok ? resolved.values : { ...given };
+}
 
 /** The URL of a run's check run on GitHub, when it has one. */
 export function runUrl(run: Run, repositoryUrl: string): string {
@@ -30,7 +39,7 @@ export function expressionContext(run: Run, delivery: Delivery, trigger: Trigger
     repository: { owner: repo.owner, name: repo.name, fullName: repo.fullName, defaultBranch: repo.defaultBranch, url: repo.url },
     pullRequest: trigger.kind === "pullRequest" ? trigger.pullRequest : {},
     finding: trigger.kind === "finding" ? { ...FINDING_FIELDS, ...trigger.finding } : {},
-    inputs: {},
+    inputs: trigger.kind === "manual" ? manualInputs(run, trigger.inputs) : {},
     steps,
     run: { id: run.id, url: runUrl(run, repo.url) },
     workflow: { name: run.definition.name, version: run.definition.version },

@@ -4,7 +4,10 @@ import type { Clock, GitHubPort, Logger, Store } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
 import type { WorkflowFile } from "../workflows/index.js";
 import { matchWorkflow, needsChangedFiles } from "../workflows/match.js";
-import type { LoadedWorkflow, WorkflowSource } from "./workflow-source.js";
+import { newRun } from "./new-run.js";
+import { manualRun, scheduledRun } from "./requested-runs.js";
+import { applySignal } from "./signals.js";
+import type { WorkflowSource } from "./workflow-source.js";
 
 /** Pull request actions after which a changed `.governance/` folder is validated. */
 const VALIDATE_ON = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
@@ -31,8 +34,21 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
       if (id) runIds.push(id);
       continue;
     }
+    if (trigger.kind === "signal") {
+      runIds.push(...(await applySignal(delivery, trigger.signal, github, deps)));
+      continue;
+    }
     const ref = trigger.kind === "pullRequest" ? trigger.pullRequest.baseRef : delivery.repository.defaultBranch;
     const folder = await deps.source.load(github, delivery.repository, ref);
+    if (trigger.kind === "manual" || trigger.kind === "schedule") {
+      const run = trigger.kind === "manual" ? await manualRun(delivery, index, trigger, folder, github, deps) : scheduledRun(delivery, index, trigger, folder, deps);
+      if (run) {
+        const { run: stored, created } = await deps.store.createRun(run);
+        deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: run.workflowPath, created }, created ? "run created" : "run already exists for this event");
+        if (stored.status === "pending" || stored.status === "running") runIds.push(stored.id);
+      }
+      continue;
+    }
     for (const broken of folder.files.filter((f) => !f.workflow)) {
       deps.log.warn({ deliveryId: delivery.id, path: broken.path, errors: broken.diagnostics.length }, `skipping ${broken.path}: it is not a valid workflow`);
     }
@@ -60,41 +76,6 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
     }
   }
   return runIds;
-}
-
-/** Which run an event makes: runs with the same key are one run (redeliveries, repeated alert events). */
-export function dedupeKey(delivery: Delivery, index: number, trigger: TriggerEvent, workflowId: string, commit: string): string {
-  if (trigger.kind === "finding") {
-    // Several events for one alert (created, appeared_in_branch, a hook at org and repo level)
-    // are one run; a reopening starts a new one.
-    const episode = /reopen|reintroduced/.test(trigger.action) ? `reopened@${delivery.id}` : "opened";
-    return `finding:${workflowId}:${trigger.finding.fingerprint}:${episode}`;
-  }
-  return `delivery:${workflowId}@${commit}:${delivery.id}:${index}`;
-}
-
-function newRun(delivery: Delivery, index: number, trigger: TriggerEvent, loaded: LoadedWorkflow, commit: string, clock: Clock): Run {
-  const headSha =
-    trigger.kind === "pullRequest" ? trigger.pullRequest.headSha : trigger.kind === "finding" ? (trigger.finding.commit ?? commit) : commit;
-  return {
-    id: uuidv7(),
-    workflowId: loaded.id,
-    workflowName: loaded.workflow.name,
-    workflowVersion: loaded.workflow.version,
-    workflowPath: loaded.path,
-    workflowCommit: commit,
-    definition: loaded.workflow,
-    installationId: delivery.installationId,
-    repository: delivery.repository.fullName,
-    deliveryId: delivery.id,
-    triggerIndex: index,
-    dedupeKey: dedupeKey(delivery, index, trigger, loaded.id, commit),
-    status: "pending",
-    createdAt: clock.now().toISOString(),
-    headSha,
-    steps: [],
-    log: [],
-  };
 }
 
 /** `rerequested` on one of our check runs: the same workflow again, for the same commit and event. */

@@ -21,7 +21,8 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promi
       if (!delivery) throw new NonRetriableError(`delivery ${String(job.payload.deliveryId)} is not in the store`);
       const github = await deps.githubFor(delivery.installationId);
       for (const runId of await processDelivery(delivery, github, deps)) {
-        await deps.store.enqueue({ type: "run", payload: { runId }, key: `run:${runId}` });
+        // One run job per run and delivery: a redelivered job changes nothing.
+        await deps.store.enqueue({ type: "run", payload: { runId }, key: `run:${runId}:${delivery.id}` });
       }
     },
 
@@ -31,7 +32,12 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promi
       const delivery = await deps.store.getDelivery(run.deliveryId);
       if (!delivery) throw new NonRetriableError(`run ${run.id}: its delivery ${run.deliveryId} is not in the store`);
       const github = await deps.githubFor(run.installationId);
-      await executeRun(run, delivery, { ...deps, github, reporter: deps.reporterFor(github, delivery) });
+      const progress = await executeRun(run, delivery, { ...deps, github, reporter: deps.reporterFor(github, delivery) });
+      if (progress.wakeAt) {
+        // A durable timer: the job survives restarts and runs at once if it fell due meanwhile.
+        const at = progress.wakeAt.toISOString();
+        await deps.store.enqueue({ type: "run", payload: { runId: run.id }, runAt: progress.wakeAt, key: `run:${run.id}:wake:${at}` });
+      }
     },
   };
 }

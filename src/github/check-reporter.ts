@@ -1,6 +1,8 @@
 import { once } from "../actions/once.js";
 import type { RepositoryInfo } from "../domain/events.js";
 import type { Clock, GitHubPort, RunReporter, Store } from "../domain/ports.js";
+import type { Run } from "../domain/run.js";
+import { approvalButtons, cancelButton } from "./check-buttons.js";
 import { renderRunCheck } from "./render-run.js";
 
 /**
@@ -32,14 +34,43 @@ export function checkRunReporter(github: GitHubPort, repository: RepositoryInfo,
       return result.id;
     },
 
+    async progress(run) {
+      if (!run.checkRunId) return;
+      const view = renderRunCheck(run, { runUrl: `${repository.url}/runs/${run.checkRunId}` });
+      const approval = pendingApproval(run);
+      const output = { title: view.title, summary: view.summary + approvalsSection(run), text: view.text };
+      // A run waiting for people shows action_required with its buttons; GitHub lets a
+      // completed check run go back to in_progress when the run resumes.
+      await github.updateCheckRun(
+        repo,
+        run.checkRunId,
+        approval ? { status: "completed", conclusion: "action_required", output, actions: approvalButtons() } : { status: "in_progress", output, actions: [cancelButton()] },
+      );
+    },
+
     async finished(run) {
       if (!run.checkRunId) return;
       const view = renderRunCheck(run, { runUrl: `${repository.url}/runs/${run.checkRunId}` });
       await github.updateCheckRun(repo, run.checkRunId, {
         status: view.status,
         ...(view.conclusion ? { conclusion: view.conclusion } : {}),
-        output: { title: view.title, summary: view.summary, text: view.text },
+        output: { title: view.title, summary: view.summary + approvalsSection(run), text: view.text },
+        actions: [],
       });
     },
   };
+}
+
+function pendingApproval(run: Run) {
+  return run.steps.find((s) => s.status === "waiting" && s.waiting?.kind === "approval");
+}
+
+/** Who approved or rejected what, and when: every vote of the run's approval steps. */
+function approvalsSection(run: Run): string {
+  const lines: string[] = [];
+  for (const s of run.steps) {
+    const votes = s.waiting?.kind === "approval" ? s.waiting.votes : ((s.outputs?.votes as Array<{ actor: string; decision: string; at: string; via: string }> | undefined) ?? []);
+    for (const v of votes) lines.push(`| ${s.stepId} | ${v.decision === "approve" ? "✅ approved" : "❌ rejected"} | @${v.actor.replace(/[^A-Za-z0-9-]/g, "")} | ${v.at} | ${v.via} |`);
+  }
+  return lines.length ? `\n\n**Approvals**\n\n| Step | Decision | By | At | Via |\n|---|---|---|---|---|\n${lines.join("\n")}\n` : "";
 }

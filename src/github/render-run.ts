@@ -55,6 +55,21 @@ export function renderRunCheck(run: Run, options: RenderRunOptions = {}): RunChe
   };
 }
 
+/** What a waiting step waits for, in a few words. */
+function waitingFor(record: Run["steps"][number]): string {
+  const w = record.waiting!;
+  switch (w.kind) {
+    case "timer":
+      return `until ${w.until.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC")}`;
+    case "retry":
+      return `trying again at ${w.until.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC")}`;
+    case "event":
+      return w.event === "issueClosed" ? `for ${w.target} to close` : w.event === "alertResolved" ? "for the alert to be resolved" : `for the check ${w.target.split("@")[0]} to complete`;
+    case "approval":
+      return "for approval";
+  }
+}
+
 function runTitle(run: Run): string {
   const total = run.steps.length;
   const done = run.steps.filter((s) => s.status === "succeeded").length;
@@ -70,6 +85,13 @@ function runTitle(run: Run): string {
     case "cancelled":
       return `Cancelled after ${done} of ${steps}`;
     case "running": {
+      const waiting = run.steps.filter((s) => s.status === "waiting");
+      const approval = waiting.find((s) => s.waiting?.kind === "approval");
+      if (approval?.waiting?.kind === "approval") {
+        const approvals = approval.waiting.votes.filter((v) => v.decision === "approve").length;
+        return `Waiting for approval at step "${approval.stepId}" (${approvals} of ${approval.waiting.minApprovals})`;
+      }
+      if (waiting.length > 0) return `Waiting at step "${waiting[0]!.stepId}" (${waitingFor(waiting[0]!)})`;
       const current = run.steps.find((s) => s.stepId === run.currentStepId && s.status === "running") ?? run.steps.findLast((s) => s.status === "running");
       return current ? `Running step "${current.stepId}" (${done} of ${steps} done)` : `Running (${done} of ${steps} done)`;
     }

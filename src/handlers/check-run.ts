@@ -18,7 +18,13 @@ export function checkRunTriggers(action: string | undefined, payload: unknown, o
   const ours = check.name.startsWith(CHECK_NAME_PREFIX) && (ownAppId === undefined || check.app?.id === ownAppId);
   if (action === "completed" && !ours) {
     const finding = findingFromCheckRun(payload as never);
-    return finding ? [{ kind: "finding", action, finding }] : [];
+    // Any completed check may end a run's `wait: { for: checkCompleted }`.
+    const completed = (payload as { check_run: { conclusion?: string | null; completed_at?: string | null } }).check_run;
+    const signal: TriggerEvent = {
+      kind: "signal",
+      signal: { type: "checkCompleted", name: check.name, headSha: check.head_sha, conclusion: completed.conclusion ?? "", at: completed.completed_at ?? new Date().toISOString() },
+    };
+    return finding ? [{ kind: "finding", action, finding }, signal] : [signal];
   }
   const runId = check.external_id ?? "";
   // Validation checks (external id "validate:…") are redone by pushing, not re-requested.

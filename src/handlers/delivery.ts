@@ -1,6 +1,9 @@
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import { repositoryInfo } from "../workflows/findings.js";
+import { checkRunActionTriggers } from "./check-run-actions.js";
 import { checkRunTriggers } from "./check-run.js";
+import { issueCommentTriggers } from "./issue-comment.js";
+import { issuesTriggers } from "./issues.js";
 import { pullRequestTriggers } from "./pull-request.js";
 import { dispatchTriggers } from "./repository-dispatch.js";
 import { scanAlertTriggers } from "./scan-alert.js";
@@ -13,6 +16,8 @@ export const HANDLED_EVENTS = [
   "code_scanning_alert",
   "dependabot_alert",
   "secret_scanning_alert",
+  "issues",
+  "issue_comment",
 ] as const;
 
 export interface WebhookEvent {
@@ -38,8 +43,17 @@ export function toDelivery(event: WebhookEvent, now: Date, ownAppId?: number): {
       triggers = pullRequestTriggers(action, payload);
       break;
     case "check_run":
-      triggers = checkRunTriggers(action, payload, ownAppId);
+      triggers = action === "requested_action" ? checkRunActionTriggers(action, payload, now) : checkRunTriggers(action, payload, ownAppId);
       break;
+    case "issues":
+      triggers = issuesTriggers(action, payload, now);
+      break;
+    case "issue_comment": {
+      const result = issueCommentTriggers(action, payload, now);
+      triggers = result.triggers;
+      warnings.push(...result.problems);
+      break;
+    }
     case "repository_dispatch": {
       const result = dispatchTriggers(payload);
       triggers = result.triggers;
@@ -47,7 +61,7 @@ export function toDelivery(event: WebhookEvent, now: Date, ownAppId?: number): {
       break;
     }
     default:
-      triggers = scanAlertTriggers(event.name, action, payload);
+      triggers = scanAlertTriggers(event.name, action, payload, now);
   }
   if (triggers.length === 0) return { skipped: `${event.name}${action ? `.${action}` : ""} starts no workflow`, warnings };
   return {

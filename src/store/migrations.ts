@@ -114,4 +114,35 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable("runs").dropColumn("cancel_requested").execute();
     },
   },
+  "0003_schedules": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The schedule index: one row per onSchedule trigger of a workflow on a default branch.
+      await db.schema
+        .createTable("schedules")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("repository", "text", (c) => c.notNull())
+        .addColumn("repository_id", "bigint", (c) => c.notNull())
+        .addColumn("installation_id", "bigint", (c) => c.notNull())
+        .addColumn("repository_info", "text", (c) => c.notNull())
+        .addColumn("workflow_path", "text", (c) => c.notNull())
+        .addColumn("trigger_index", "integer", (c) => c.notNull())
+        .addColumn("cron", "text", (c) => c.notNull())
+        .addColumn("timezone", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("last_tick_at", "text")
+        .addColumn("next_due_at", "text")
+        // Also serves look-ups by repository (its leading column).
+        .addUniqueConstraint("schedules_trigger_key", ["repository", "workflow_path", "trigger_index"])
+        .execute();
+      // dueSchedules: the earliest due rows first, without scanning the rest.
+      await db.schema.createIndex("schedules_next_due_at_idx").on("schedules").columns(["next_due_at", "id"]).execute();
+      await db.schema.createIndex("schedules_installation_idx").on("schedules").column("installation_id").execute();
+      // A renamed repository keeps its id: its rows under the old name are found by it.
+      await db.schema.createIndex("schedules_repository_id_idx").on("schedules").column("repository_id").execute();
+    },
+
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable("schedules").execute();
+    },
+  },
 };

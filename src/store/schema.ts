@@ -10,6 +10,7 @@ export interface Tables {
   run_logs: RunLogsTable;
   effects: EffectsTable;
   jobs: JobsTable;
+  schedules: SchedulesTable;
 }
 
 export interface DeliveriesTable {
@@ -87,4 +88,23 @@ export interface JobsTable {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface SchedulesTable {
+  id: string;
+  /** The repository's full name (`owner/name`). */
+  repository: string;
+  repository_id: number;
+  installation_id: number;
+  /** The RepositoryInfo (JSON) the scheduled deliveries carry. */
+  repository_info: string;
+  workflow_path: string;
+  trigger_index: number;
+  cron: string;
+  timezone: string;
+  created_at: string;
+  /** The tick last fired (or, for a new row, when it became known); only ever moves forward. */
+  last_tick_at: string | null;
+  /** The first tick after `last_tick_at`; NULL when the pattern never fires again (or is parked). */
+  next_due_at: string | null;
 }

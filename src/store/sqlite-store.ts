@@ -1,12 +1,14 @@
 import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type Migration, type Selectable } from "kysely";
-import type { Delivery } from "../domain/events.js";
-import type { Clock, EffectRecord, Job, NewJob, RunFilter, Store } from "../domain/ports.js";
+import type { Delivery, RepositoryInfo } from "../domain/events.js";
+import type { Clock, EffectRecord, Job, NewJob, RunFilter, Schedule, ScheduleEntry, Store } from "../domain/ports.js";
 import type { LogEntry, Run } from "../domain/run.js";
 import { migrations as allMigrations } from "./migrations.js";
 import * as q from "./queries.js";
 import * as rows from "./rows.js";
+import * as sq from "./schedule-queries.js";
+import { planScheduleReplacement, rowToSchedule } from "./schedule-rows.js";
 import type { RunLogsTable, Tables } from "./schema.js";
 import { configureSqlite } from "./sqlite-connection.js";
 import { SqliteExec } from "./sqlite-exec.js";
@@ -24,6 +26,8 @@ export interface SqliteStoreOptions {
 const systemClock: Clock = { now: () => new Date() };
 /** Rows per multi-row INSERT: 5 parameters each, far below SQLite's bound-parameter limit. */
 const LOG_BATCH = 500;
+const DUE_DEFAULT_LIMIT = 100;
+const DUE_MAX_LIMIT = 1_000;
 
 /** Opens a SQLite database (a file path, or ":memory:"), creating and migrating it as needed. */
 export async function openSqliteStore(filename: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -160,6 +164,42 @@ export class SqliteStore implements Store {
       ? { status: "queued" as const, runAt: retryAt.toISOString(), error }
       : { status: "failed" as const, error };
     this.#exec.run(q.finishJob(this.#db, id, this.#clock.now().toISOString(), outcome));
+  }
+
+  async replaceSchedules(repository: RepositoryInfo, installationId: number, entries: ScheduleEntry[], now: Date): Promise<void> {
+    this.#exec.write(() => {
+      const existing = this.#exec.all(sq.selectRepositorySchedules(this.#db, repository.fullName, repository.id));
+      const plan = planScheduleReplacement(existing, repository, installationId, entries, now);
+      // Deletes first: a row left under an old name must not collide with a row inserted now.
+      if (plan.deletes.length > 0) this.#exec.run(sq.deleteSchedules(this.#db, { ids: plan.deletes }));
+      for (const { id, set } of plan.updates) this.#exec.run(sq.updateSchedule(this.#db, id, set));
+      for (const row of plan.inserts) this.#exec.run(sq.insertSchedule(this.#db, row));
+    });
+  }
+
+  async removeSchedules(repository: string): Promise<number> {
+    return this.#exec.run(sq.deleteSchedules(this.#db, { repository }));
+  }
+
+  async removeInstallationSchedules(installationId: number): Promise<number> {
+    return this.#exec.run(sq.deleteSchedules(this.#db, { installationId }));
+  }
+
+  async listSchedules(repository?: string): Promise<Schedule[]> {
+    return this.#exec.all(sq.selectSchedules(this.#db, repository)).map(rowToSchedule);
+  }
+
+  async dueSchedules(now: Date, limit = DUE_DEFAULT_LIMIT): Promise<Schedule[]> {
+    const bounded = Number.isFinite(limit) ? Math.min(DUE_MAX_LIMIT, Math.max(1, Math.trunc(limit))) : DUE_DEFAULT_LIMIT;
+    return this.#exec.all(sq.selectDueSchedules(this.#db, now.toISOString(), bounded)).map(rowToSchedule);
+  }
+
+  async markScheduleFired(id: string, tick: Date, nextDueAt: Date | undefined): Promise<boolean> {
+    return this.#exec.run(sq.markScheduleFired(this.#db, id, tick.toISOString(), nextDueAt?.toISOString() ?? null)) > 0;
+  }
+
+  async deferSchedule(id: string, lastTickAt: string | undefined, nextDueAt: Date | undefined): Promise<boolean> {
+    return this.#exec.run(sq.deferSchedule(this.#db, id, lastTickAt ?? null, nextDueAt?.toISOString() ?? null)) > 0;
   }
 
   async close(): Promise<void> {

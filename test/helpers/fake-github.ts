@@ -1,4 +1,4 @@
-import type { GitHubPort, RepoRef } from "../../src/domain/ports.js";
+import type { CheckRunInput, CheckRunUpdate, GitHubPort, RepoRef } from "../../src/domain/ports.js";
 
 /** An in-memory GitHub: issues and comments it holds can be found again by their body. */
 export class FakeGitHub implements GitHubPort {
@@ -18,7 +18,7 @@ export class FakeGitHub implements GitHubPort {
     return [];
   }
   async createIssue(repo: RepoRef, issue: { title: string; body: string; labels?: string[]; assignees?: string[] }) {
-    const number = this.next++;
+    const number = this.issues.length + 1;
     this.issues.push({ repo: `${repo.owner}/${repo.repo}`, number, ...issue });
     this.maybeFail();
     return { number, url: `https://github.com/${repo.owner}/${repo.repo}/issues/${number}` };
@@ -37,10 +37,7 @@ export class FakeGitHub implements GitHubPort {
     const found = this.comments.find((c) => c.repo === `${repo.owner}/${repo.repo}` && c.issue === issue && c.body.includes(marker));
     return found ? { id: found.id, url: `https://github.com/${found.repo}/issues/${issue}#issuecomment-${found.id}` } : undefined;
   }
-  async createCheckRun() {
-    return { id: this.next++, url: "" };
-  }
-  /** Everyone may do everything in a dry run / a fake: permission checks are tested elsewhere. */
+  /** Permissions by user (default write) and team members by "org/team". */
   permissions: Record<string, "admin" | "maintain" | "write" | "triage" | "read" | "none"> = {};
   teams: Record<string, string[]> = {};
   async getPermission(_repo: RepoRef, user: string) {
@@ -52,10 +49,20 @@ export class FakeGitHub implements GitHubPort {
   async listInstallationRepositories() {
     return [];
   }
-  async findCheckRun() {
-    return undefined;
+  checkRuns: Array<{ id: number; name: string; externalId?: string; headSha: string }> = [];
+  checkUpdates: Array<{ id: number } & CheckRunUpdate> = [];
+  async createCheckRun(_repo: RepoRef, input: CheckRunInput) {
+    const id = this.next++;
+    this.checkRuns.push({ id, name: input.name, externalId: input.externalId, headSha: input.headSha });
+    return { id, url: `https://github.com/acme/api/runs/${id}` };
   }
-  async updateCheckRun() {}
+  async findCheckRun(_repo: RepoRef, headSha: string, name: string, externalId: string) {
+    const found = this.checkRuns.find((c) => c.headSha === headSha && c.name === name && c.externalId === externalId);
+    return found ? { id: found.id, url: "" } : undefined;
+  }
+  async updateCheckRun(_repo: RepoRef, id: number, update: CheckRunUpdate) {
+    this.checkUpdates.push({ id, ...update });
+  }
 
   private maybeFail() {
     if (!this.failAfterWrite) return;

@@ -6,6 +6,7 @@ import { effectContract } from "./contract/effects.js";
 import { jobClaimContract } from "./contract/job-claims.js";
 import { jobContract } from "./contract/jobs.js";
 import { runContract } from "./contract/runs.js";
+import { scheduleContract } from "./contract/schedules.js";
 
 /** One database that several stores can open at once, and open again after closing (a file, a server). */
 export interface SharedDatabase {
@@ -60,5 +61,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
     jobContract(harness);
     jobClaimContract(harness);
     durabilityContract(harness);
+    scheduleContract(harness);
   });
 }

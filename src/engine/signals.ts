@@ -1,0 +1,117 @@
+import type { Delivery, Signal } from "../domain/events.js";
+import type { Clock, GitHubPort, Logger, Store } from "../domain/ports.js";
+import type { ApprovalVote, LogEntry, Run, StepRecord } from "../domain/run.js";
+import { completeWaiting } from "./runner.js";
+
+export interface SignalDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * Applies a signal to the runs of the delivery's repository that wait for it: records an
+ * approval or rejection (only from a listed approver, never the pull request's author), ends
+ * event waits, requests a cancel. Returns the ids of the runs to wake. A signal that arrives
+ * while the app is down comes back as a redelivered webhook and is applied then.
+ */
+export async function applySignal(delivery: Delivery, signal: Signal, github: GitHubPort, deps: SignalDeps): Promise<string[]> {
+  if (signal.type === "cancel") {
+    const run = await deps.store.getRun(signal.runId);
+    if (!run || run.repository !== delivery.repository.fullName || isFinished(run)) return [];
+    const requested = await deps.store.requestCancel(run.id, { actor: signal.actor, at: signal.at });
+    if (requested) await deps.store.appendLog(run.id, [entry(deps, "warn", `cancel requested by ${signal.actor} (${signal.via})`)]);
+    return [run.id];
+  }
+  const candidates = await waitingRuns(delivery, signal, deps);
+  const woken: string[] = [];
+  for (const run of candidates) {
+    const log: LogEntry[] = [];
+    const steps = await Promise.all(run.steps.map((record) => applyToRecord(run, record, signal, delivery, github, deps, log)));
+    if (log.length === 0) continue;
+    await deps.store.saveRun({ ...run, steps });
+    await deps.store.appendLog(run.id, log);
+    woken.push(run.id);
+  }
+  return woken;
+}
+
+function isFinished(run: Run): boolean {
+  return run.status === "succeeded" || run.status === "failed" || run.status === "cancelled";
+}
+
+function entry(deps: SignalDeps, level: LogEntry["level"], message: string, meta?: Record<string, unknown>): LogEntry {
+  return { ts: deps.clock.now().toISOString(), level, message, ...(meta ? { meta } : {}) };
+}
+
+/** The unfinished runs of the repository a signal can concern. */
+async function waitingRuns(delivery: Delivery, signal: Signal, deps: SignalDeps): Promise<Run[]> {
+  if (signal.type === "approval" && signal.runId) {
+    const run = await deps.store.getRun(signal.runId);
+    return run && run.repository === delivery.repository.fullName && run.status === "running" ? [run] : [];
+  }
+  const listed = await deps.store.listRuns({ repository: delivery.repository.fullName, status: "running", limit: 500 });
+  const runs = await Promise.all(listed.map((r) => deps.store.getRun(r.id)));
+  return runs.filter((r): r is Run => r !== undefined && r.steps.some((s) => s.status === "waiting"));
+}
+
+async function applyToRecord(run: Run, record: StepRecord, signal: Signal, delivery: Delivery, github: GitHubPort, deps: SignalDeps, log: LogEntry[]): Promise<StepRecord> {
+  const w = record.waiting;
+  if (record.status !== "waiting" || !w) return record;
+  const now = deps.clock.now();
+  const logger = (level: LogEntry["level"], message: string, meta?: Record<string, unknown>) => log.push(entry(deps, level, message, meta));
+  if (signal.type === "approval" && w.kind === "approval") {
+    if (signal.stepId && signal.stepId !== record.stepId) return record;
+    if (signal.via === "comment" && !(await concernsIssue(run, signal.issueNumber, deps.store))) return record;
+    const refusal = await voteRefusal(w, signal.actor, github);
+    if (refusal) {
+      logger("warn", `step ${record.stepId}: ignored /${signal.decision} from ${signal.actor}: ${refusal}`, { stepId: record.stepId });
+      return record;
+    }
+    const vote: ApprovalVote = { actor: signal.actor, decision: signal.decision, at: signal.at, via: signal.via, ...(signal.comment ? { comment: signal.comment.slice(0, 500) } : {}) };
+    const votes = [...w.votes.filter((v) => v.actor.toLowerCase() !== signal.actor.toLowerCase()), vote];
+    logger("info", `step ${record.stepId}: ${signal.decision === "approve" ? "approved" : "rejected"} by ${signal.actor} (${signal.via})`, { stepId: record.stepId, actor: signal.actor });
+    const approvals = votes.filter((v) => v.decision === "approve");
+    const outcome = signal.decision === "reject" ? "rejected" : approvals.length >= w.minApprovals ? "approved" : undefined;
+    const updated: StepRecord = { ...record, waiting: { ...w, votes } };
+    if (!outcome) return updated;
+    const by = outcome === "rejected" ? signal.actor : approvals.map((v) => v.actor).join(", ");
+    return completeWaiting(run, updated, outcome, now, logger, { by, votes });
+  }
+  if (w.kind === "event") {
+    const matched =
+      (signal.type === "issueClosed" && w.event === "issueClosed" && w.target.toLowerCase() === `${signal.repository}#${signal.number}`.toLowerCase()) ||
+      (signal.type === "alertResolved" && w.event === "alertResolved" && w.target === signal.fingerprint) ||
+      (signal.type === "checkCompleted" && w.event === "checkCompleted" && w.target === `${signal.name}@${signal.headSha}`);
+    if (!matched) return record;
+    return completeWaiting(run, record, "done", now, logger, { event: signal.type, ...(signal.type === "checkCompleted" ? { conclusion: signal.conclusion } : {}), ...(signal.type === "alertResolved" ? { state: signal.state } : {}) });
+  }
+  return record;
+}
+
+/** A comment counts on the run's pull request, the issue of its event, or an issue the run opened. */
+async function concernsIssue(run: Run, issueNumber: number | undefined, store: Store): Promise<boolean> {
+  if (issueNumber === undefined) return false;
+  const origin = await store.getDelivery(run.deliveryId);
+  const trigger = origin?.triggers[run.triggerIndex];
+  if (trigger?.kind === "pullRequest" && trigger.pullRequest.number === issueNumber) return true;
+  if (trigger?.kind === "manual" && trigger.issueNumber === issueNumber) return true;
+  if ((origin?.payload as { issue?: { number?: number } } | undefined)?.issue?.number === issueNumber) return true;
+  return run.steps.some((s) => s.kind === "createIssue" && s.outputs?.number === issueNumber && !(s.parameters as { project?: string } | undefined)?.project);
+}
+
+/** Why a vote does not count, if it does not: not an approver, or the author of the change. */
+async function voteRefusal(w: Extract<StepRecord["waiting"], { kind: "approval" }>, actor: string, github: GitHubPort): Promise<string | undefined> {
+  if (w.author && w.author.toLowerCase() === actor.toLowerCase()) return "the author of a pull request cannot approve their own change";
+  const login = actor.toLowerCase();
+  for (const approver of w.approvers) {
+    const name = approver.replace(/^@/, "");
+    if (!name.includes("/")) {
+      if (name.toLowerCase() === login) return undefined;
+      continue;
+    }
+    const [org, team] = name.split("/") as [string, string];
+    if (await github.isTeamMember(org, team, actor)) return undefined;
+  }
+  return `not one of the approvers (${w.approvers.join(", ")})`;
+}

@@ -1,0 +1,102 @@
+import type { TriggerEvent } from "../domain/events.js";
+import type { Run, StepRecord, WaitState } from "../domain/run.js";
+import type { ApprovalStep, Step, WaitStep } from "../domain/workflow.js";
+import { parseDuration } from "../workflows/durations.js";
+
+/** What starting an approval or wait step leads to: a wait, or (a time already past) an outcome. */
+export type WaitStart = { waiting: WaitState; message: string } | { outcome: string; message: string };
+
+/** The state an approval step waits in. */
+export function startApproval(step: ApprovalStep, trigger: TriggerEvent, now: Date): WaitStart {
+  const { approvers, minApprovals = 1, timeout } = step.approval;
+  const timeoutAt = timeout ? new Date(now.getTime() + parseDuration(timeout)!).toISOString() : undefined;
+  const author = trigger.kind === "pullRequest" ? trigger.pullRequest.author : undefined;
+  return {
+    waiting: { kind: "approval", approvers, minApprovals, ...(timeoutAt ? { timeoutAt } : {}), votes: [], ...(author ? { author } : {}) },
+    message: `waiting for ${minApprovals} approval${minApprovals === 1 ? "" : "s"} from ${approvers.join(", ")}${timeout ? ` (times out after ${timeout})` : ""}`,
+  };
+}
+
+/** The state a wait step waits in: a timer, or an event with an optional timeout. */
+export function startWait(step: WaitStep, run: Run, trigger: TriggerEvent, now: Date): WaitStart {
+  const w = step.wait;
+  if (w.duration !== undefined || w.until !== undefined) {
+    const until = w.duration !== undefined ? new Date(now.getTime() + parseDuration(w.duration)!) : new Date(w.until!);
+    if (until.getTime() <= now.getTime()) return { outcome: "done", message: `${w.until} has passed already` };
+    return { waiting: { kind: "timer", until: until.toISOString() }, message: `waiting until ${until.toISOString()}${w.duration ? ` (${w.duration})` : ""}` };
+  }
+  const timeoutAt = w.timeout ? new Date(now.getTime() + parseDuration(w.timeout)!).toISOString() : undefined;
+  const withTimeout = timeoutAt ? { timeoutAt } : {};
+  switch (w.for) {
+    case "issueClosed":
+    case "taskClosed": {
+      const opened = openedIssue(run, w.step);
+      if (!opened) throw new Error(`nothing to wait for: no earlier step of this run opened an issue${w.step ? ` (step "${w.step}")` : ""}`);
+      return { waiting: { kind: "event", event: "issueClosed", target: opened, ...withTimeout }, message: `waiting for ${opened} to be closed` };
+    }
+    case "alertResolved": {
+      if (trigger.kind !== "finding") throw new Error("nothing to wait for: this run was not started by a finding");
+      return { waiting: { kind: "event", event: "alertResolved", target: trigger.finding.fingerprint, ...withTimeout }, message: `waiting for the alert ${trigger.finding.url || trigger.finding.fingerprint} to be fixed or dismissed` };
+    }
+    case "checkCompleted": {
+      const target = `${w.checkName!}@${run.headSha ?? ""}`;
+      return { waiting: { kind: "event", event: "checkCompleted", target, ...withTimeout }, message: `waiting for the check "${w.checkName!}" to complete` };
+    }
+    default:
+      throw new Error("the wait step says neither duration, until nor for");
+  }
+}
+
+/** `owner/repo#number` of the issue a createIssue (or assignTask) step of this run opened. */
+function openedIssue(run: Run, stepId: string | undefined): string | undefined {
+  const candidates = run.steps.filter((s) => s.status === "succeeded" && (s.kind === "createIssue" || s.kind === "assignTask") && typeof s.outputs?.number === "number");
+  const record = stepId ? candidates.filter((s) => s.stepId === stepId).at(-1) : candidates.at(-1);
+  if (!record) return undefined;
+  const owner = run.repository.split("/")[0]!;
+  const project = (record.parameters as { project?: string } | undefined)?.project;
+  return `${project ? `${owner}/${project}` : run.repository}#${String(record.outputs!.number)}`;
+}
+
+/** The earliest time a waiting record needs attention, if it has one. */
+export function dueAt(record: StepRecord): string | undefined {
+  const w = record.waiting;
+  if (!w) return undefined;
+  if (w.kind === "timer" || w.kind === "retry") return w.until;
+  return w.timeoutAt;
+}
+
+/** The outcome a waiting record has reached by `now` on time alone (timers and timeouts). */
+export function dueOutcome(record: StepRecord, now: Date): "done" | "timedOut" | "retry" | undefined {
+  const at = dueAt(record);
+  if (!at || new Date(at).getTime() > now.getTime()) return undefined;
+  switch (record.waiting!.kind) {
+    case "timer":
+      return "done";
+    case "retry":
+      return "retry";
+    default:
+      return "timedOut";
+  }
+}
+
+/**
+ * Where an approval or wait continues after an outcome. `approved` and `done` continue with the
+ * mapped steps, a list `next`, or the following step; `rejected` and `timedOut` only where the
+ * mapping names them: otherwise the step fails, and says why.
+ */
+export function routeOutcome(steps: readonly Step[], index: number, outcome: string): { next: string[] } | { error: string } {
+  const step = steps[index]!;
+  const next = step.next as unknown;
+  const continuing = outcome === "approved" || outcome === "done";
+  const following = steps[index + 1] ? [steps[index + 1]!.id] : [];
+  if (Array.isArray(next)) {
+    if (continuing) return { next: next as string[] };
+  } else if (next && typeof next === "object") {
+    const mapped = (next as Record<string, string[] | undefined>)[outcome];
+    if (mapped) return { next: mapped };
+    if (continuing) return { next: following };
+  } else if (continuing) {
+    return { next: following };
+  }
+  return { error: outcome === "rejected" ? "the approval was rejected" : outcome === "timedOut" ? "it timed out" : `no step follows the outcome ${outcome}` };
+}
