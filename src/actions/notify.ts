@@ -45,9 +45,9 @@ export const notify: ActionHandler = async (ctx) => {
       continue;
     }
     if (!claimed && record.status === "claimed") {
-      // A message may have gone out just before a crash; a channel cannot be asked. At most once.
-      ctx.log("warn", `a message to ${channel} may already have been sent by an interrupted attempt; not sending it again`);
-      continue;
+      // An attempt was cut off between claiming and recording: the message may or may not have
+      // gone out, and a channel cannot be asked. A duplicate beats a lost alert: send it.
+      ctx.log("warn", `an interrupted attempt may already have sent this message to ${channel}; sending it (again)`);
     }
     try {
       await ctx.notifier.send(channel, { text: [mentions.join(" "), message].filter(Boolean).join(" ") });
