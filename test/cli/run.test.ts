@@ -92,3 +92,74 @@ describe("governance run --dry-run", () => {
     }
   });
 });
+
+describe("governance run --dry-run with control flow", () => {
+  const TRIAGE = `name: Manual triage
+version: 1.0.0
+triggers:
+  - type: manual
+    config:
+      inputs:
+        reason: { type: string, required: true }
+        days: { type: number, default: 1 }
+steps:
+  - id: open
+    type: action
+    action: { kind: createIssue, parameters: { title: "Triage: \${{ inputs.reason }} (\${{ inputs.days + 1 }} days)" } }
+  - id: cool
+    type: wait
+    wait: { duration: 24h }
+  - id: ok
+    type: approval
+    approval: { approvers: [lead] }
+    next: { approved: [tell], rejected: [sorry] }
+  - id: tell
+    type: action
+    action: { kind: notify, parameters: { comment: "approved" } }
+    next: []
+  - id: sorry
+    type: action
+    action: { kind: notify, parameters: { comment: "rejected" } }
+    next: []
+`;
+
+  it("starts a manual workflow with typed inputs, skips waits and stops at an unanswered approval", () => {
+    const dir = workspace({ "triage.yml": TRIAGE });
+    const r = governance(["run", "--manual", "Manual triage", "--input", "reason=leak", "--dry-run", "--format", "json"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const [run] = JSON.parse(r.stdout).runs;
+    expect(run.status).toBe("running");
+    expect(run.steps.map((s: any) => [s.id, s.status, s.outcome ?? null, s.note ?? null])).toEqual([
+      ["open", "succeeded", null, null],
+      ["cool", "succeeded", "done", "would wait 1d"],
+      ["ok", "waiting", null, "waits for approval (pass --approve or --reject to continue)"],
+    ]);
+    expect(run.steps[0].action.parameters.title).toBe("Triage: leak (2 days)");
+  });
+
+  it("answers approvals with --approve and --reject", () => {
+    const dir = workspace({ "triage.yml": TRIAGE });
+    const approved = JSON.parse(governance(["run", "--manual", "triage", "--input", "reason=x", "--approve", "--dry-run", "--format", "json"], dir).stdout).runs[0];
+    expect(approved.status).toBe("succeeded");
+    expect(approved.steps.map((s: any) => s.id)).toEqual(["open", "cool", "ok", "tell"]);
+    expect(approved.steps[2]).toMatchObject({ outcome: "approved", note: "answered by --approve" });
+    const rejected = governance(["run", "--manual", "triage", "--input", "reason=x", "--reject", "--dry-run"], dir);
+    expect(rejected.status).toBe(0);
+    expect(rejected.stdout).toContain("✓ ok → rejected (answered by --reject)");
+    expect(rejected.stdout).toContain('✓ sorry notify {"comment":"rejected"}');
+  });
+
+  it("refuses a manual run with bad inputs or an unknown workflow, with exit status 2", () => {
+    const dir = workspace({ "triage.yml": TRIAGE });
+    const missing = governance(["run", "--manual", "triage", "--dry-run"], dir);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('input "reason" is required');
+    const unknown = governance(["run", "--manual", "nothing-like-it", "--dry-run"], dir);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("nothing-like-it");
+    const both = governance(["run", "--manual", "triage", "--approve", "--reject", "--dry-run"], dir);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain("give --approve or --reject, not both");
+  });
+});
