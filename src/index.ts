@@ -14,7 +14,10 @@ export function governanceApp(services: Services, options: { startWorker?: boole
   return (app: Probot, { addHandler }: ApplicationFunctionOptions) => {
     addHandler?.(healthHandler(VERSION));
     registerWebhooks(app, { store: services.store, clock: services.clock, wake: () => services.worker.notify(), appId: options.appId });
-    if (options.startWorker ?? true) services.worker.start();
+    if (options.startWorker ?? true) {
+      services.worker.start();
+      services.scheduler.start();
+    }
     app.log.info({ version: VERSION }, "governance workflow engine loaded");
   };
 }
@@ -30,10 +33,31 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   const services = createServices(probot, serviceOptions);
   const appId = process.env.APP_ID ? Number(process.env.APP_ID) : undefined;
   await governanceApp(services, { appId })(probot, options);
+  await indexExistingInstallations(probot, services);
   const stop = async () => {
+    await services.scheduler.stop();
     await services.worker.stop();
     await store.close();
   };
   process.once("SIGTERM", () => void stop().finally(() => process.exit(0)));
   process.once("SIGINT", () => void stop().finally(() => process.exit(0)));
+}
+
+/**
+ * Installations made before this process (or while it was down) send no event of their own:
+ * ask GitHub for them at start and queue a refresh of each one's schedule index.
+ */
+async function indexExistingInstallations(probot: Probot, services: Services): Promise<void> {
+  try {
+    const octokit = await probot.auth();
+    const installations = await octokit.paginate(octokit.rest.apps.listInstallations, { per_page: 100 });
+    for (const installation of installations) {
+      await services.store.enqueue({ type: "refresh-installation-schedules", payload: { installationId: installation.id } });
+    }
+    services.worker.notify();
+    probot.log.info({ installations: installations.length }, "schedule index refresh queued for every installation");
+  } catch (err) {
+    // Without credentials (setup mode, tests) there is nothing to index; say so and go on.
+    probot.log.warn({ error: (err as Error).message }, "could not list installations to index their schedules");
+  }
 }

@@ -8,6 +8,8 @@ import { checkRunReporter } from "./github/check-reporter.js";
 import { octokitPort } from "./github/octokit-port.js";
 import { reportValidation } from "./github/validation-reporter.js";
 import { WebhookNotifier } from "./notify/webhook-notifier.js";
+import { Scheduler } from "./engine/scheduler.js";
+import { scheduleJobs } from "./engine/schedule-index.js";
 import { Worker } from "./queue/worker.js";
 
 /** Everything the app runs on, built once at start (or by a test, with fakes). */
@@ -16,6 +18,8 @@ export interface Services {
   clock: Clock;
   notifier: Notifier;
   worker: Worker;
+  /** Turns due onSchedule triggers into deliveries (started by the app, not by tests). */
+  scheduler: Scheduler;
   log: Logger;
 }
 
@@ -47,6 +51,8 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
     reportValidation,
     reporterFor: (github, delivery) => checkRunReporter(github, delivery.repository, { store: options.store, clock }),
   });
-  const worker = new Worker({ store: options.store, handlers: jobs, clock, log });
-  return { store: options.store, clock, notifier, worker, log };
+  const schedules = scheduleJobs({ store: options.store, source, clock, log, githubFor });
+  const worker = new Worker({ store: options.store, handlers: { ...jobs, ...schedules }, clock, log });
+  const scheduler = new Scheduler({ store: options.store, clock, log, wake: () => worker.notify() });
+  return { store: options.store, clock, notifier, worker, scheduler, log };
 }

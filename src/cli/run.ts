@@ -278,7 +278,7 @@ async function skipForward(store: Store, worker: Worker, approval: DryRunApprova
       if (!skipped.changed) continue;
       moved = true;
       await store.saveRun(skipped.run);
-      await store.enqueue({ type: "run", payload: { runId: run.id }, key: `run:${run.id}:dry-run:${round}` });
+      await store.enqueue({ type: "run", payload: { runId: run.id }, runAt: clock.now(), key: `run:${run.id}:dry-run:${round}` });
     }
     if (!moved) break;
     await worker.drain();

@@ -22,7 +22,7 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promi
       const github = await deps.githubFor(delivery.installationId);
       for (const runId of await processDelivery(delivery, github, deps)) {
         // One run job per run and delivery: a redelivered job changes nothing.
-        await deps.store.enqueue({ type: "run", payload: { runId }, key: `run:${runId}:${delivery.id}` });
+        await deps.store.enqueue({ type: "run", payload: { runId }, runAt: deps.clock.now(), key: `run:${runId}:${delivery.id}` });
       }
     },
 

@@ -1,6 +1,7 @@
 import type { Probot } from "probot";
 import type { Clock, Store } from "../domain/ports.js";
 import { HANDLED_EVENTS, toDelivery } from "./delivery.js";
+import { SCHEDULE_EVENTS, scheduleRefreshJobs } from "./schedule-events.js";
 
 export interface WebhookDeps {
   store: Store;
@@ -27,5 +28,17 @@ export function registerWebhooks(app: Probot, deps: WebhookDeps): void {
     const accepted = await deps.store.acceptDelivery(delivery);
     context.log.info({ deliveryId: delivery.id, event: delivery.event, action: delivery.action, accepted }, accepted ? "delivery recorded" : "redelivery ignored");
     if (accepted) deps.wake();
+  });
+
+  // Installations and pushes keep the index of scheduled workflows current.
+  app.on([...SCHEDULE_EVENTS], async (context) => {
+    let queued = 0;
+    for (const job of scheduleRefreshJobs(context.name, context.payload, context.id)) {
+      if (await deps.store.enqueue({ runAt: deps.clock.now(), ...job })) queued++;
+    }
+    if (queued > 0) {
+      context.log.info({ deliveryId: context.id, event: context.name, jobs: queued }, "schedule index refresh queued");
+      deps.wake();
+    }
   });
 }

@@ -18,6 +18,14 @@ export function examplePayload(event: string, action: string, index = 0): Record
   return structuredClone(found);
 }
 
+/** The first example payload of an event that satisfies `test` (for events without actions, such as push). */
+export function exampleWhere(event: string, test: (payload: Record<string, any>) => boolean): Record<string, any> {
+  const family = (examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === event);
+  const found = family?.examples.find(test);
+  if (!found) throw new Error(`no matching example of ${event}`);
+  return structuredClone(found);
+}
+
 /** A local Slack-compatible incoming webhook that records what it receives. */
 export async function fakeSlack(): Promise<{ url: string; messages: Array<{ path: string; text: string }>; close(): Promise<void> }> {
   const messages: Array<{ path: string; text: string }> = [];
@@ -46,15 +54,15 @@ export interface TestApp {
 const TestOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }));
 
 /** The app as `npm start` wires it, over an in-memory store, with GitHub behind nock. */
-export async function startTestApp(options: { channels?: Record<string, string>; baseUrl?: string } = {}): Promise<TestApp> {
-  const log = pino({ level: "silent" });
+export async function startTestApp(options: { channels?: Record<string, string>; baseUrl?: string; clock?: { now(): Date } } = {}): Promise<TestApp> {
+  const log = pino({ level: process.env.TEST_LOG ?? "silent" });
   const probot = new Probot({ githubToken: "test-token", Octokit: TestOctokit, log, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-  const store = await openStore("sqlite::memory:");
+  const store = await openStore("sqlite::memory:", options.clock ? { clock: options.clock } : {});
   const channels = Object.entries(options.channels ?? {})
     .map(([name, url]) => `    "${name}": { webhookUrl: "${url}" }`)
     .join("\n");
   const config = parseOperatorConfig(channels ? `notify:\n  channels:\n${channels}\n` : "{}\n", "test-config.yml");
-  const services = createServices(probot, { store, config, log });
+  const services = createServices(probot, { store, config, log, ...(options.clock ? { clock: options.clock } : {}) });
   await probot.load(governanceApp(services, { startWorker: false }), { cwd: process.cwd(), addHandler: () => {} });
   return {
     probot,

@@ -64,7 +64,7 @@ describe("SQLite migrations", () => {
     expect((await second.listRuns()).map((r) => r.dedupeKey)).toEqual(["kept"]);
     await second.close();
 
-    expect(tables(file)).toEqual(["deliveries", "effects", "jobs", "kysely_migration", "kysely_migration_lock", "run_logs", "runs"]);
+    expect(tables(file)).toEqual(["deliveries", "effects", "jobs", "kysely_migration", "kysely_migration_lock", "run_logs", "runs", "schedules"]);
     const raw = new Database(file, { readonly: true });
     expect(raw.prepare("SELECT name FROM kysely_migration").pluck().all()).toEqual(Object.keys(migrations));
     raw.close();
