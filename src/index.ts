@@ -33,7 +33,8 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   const services = createServices(probot, serviceOptions);
   const appId = process.env.APP_ID ? Number(process.env.APP_ID) : undefined;
   await governanceApp(services, { appId })(probot, options);
-  await indexExistingInstallations(probot, services);
+  // In the background: the server must not wait on GitHub to start listening.
+  void indexExistingInstallations(probot, services);
   const stop = async () => {
     await services.scheduler.stop();
     await services.worker.stop();
