@@ -19,6 +19,12 @@ export async function applySignal(delivery: Delivery, signal: Signal, github: Gi
   if (signal.type === "cancel") {
     const run = await deps.store.getRun(signal.runId);
     if (!run || run.repository !== delivery.repository.fullName || isFinished(run)) return [];
+    // Stopping a run takes the same right as starting one by hand.
+    const permission = await github.getPermission({ owner: delivery.repository.owner, repo: delivery.repository.name }, signal.actor);
+    if (!["admin", "maintain", "write"].includes(permission)) {
+      await deps.store.appendLog(run.id, [entry(deps, "warn", `ignored a cancel from ${signal.actor}: cancelling needs write access`)]);
+      return [];
+    }
     const requested = await deps.store.requestCancel(run.id, { actor: signal.actor, at: signal.at });
     if (requested) await deps.store.appendLog(run.id, [entry(deps, "warn", `cancel requested by ${signal.actor} (${signal.via})`)]);
     return [run.id];
@@ -27,7 +33,7 @@ export async function applySignal(delivery: Delivery, signal: Signal, github: Gi
   const woken: string[] = [];
   for (const run of candidates) {
     const log: LogEntry[] = [];
-    const steps = await Promise.all(run.steps.map((record) => applyToRecord(run, record, signal, delivery, github, deps, log)));
+    const steps = await Promise.all(run.steps.map((record) => applyToRecord(run, record, signal, github, deps, log)));
     if (log.length === 0) continue;
     await deps.store.saveRun({ ...run, steps });
     await deps.store.appendLog(run.id, log);
@@ -55,7 +61,7 @@ async function waitingRuns(delivery: Delivery, signal: Signal, deps: SignalDeps)
   return runs.filter((r): r is Run => r !== undefined && r.steps.some((s) => s.status === "waiting"));
 }
 
-async function applyToRecord(run: Run, record: StepRecord, signal: Signal, delivery: Delivery, github: GitHubPort, deps: SignalDeps, log: LogEntry[]): Promise<StepRecord> {
+async function applyToRecord(run: Run, record: StepRecord, signal: Signal, github: GitHubPort, deps: SignalDeps, log: LogEntry[]): Promise<StepRecord> {
   const w = record.waiting;
   if (record.status !== "waiting" || !w) return record;
   const now = deps.clock.now();

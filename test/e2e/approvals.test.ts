@@ -116,6 +116,7 @@ describe("approvals and manual runs through webhooks", () => {
     press.check_run.name = "governance / Gated change";
     press.check_run.external_id = run!.id;
     press.requested_action = { identifier: "cancel" };
+    nock(API).get(`/repos/Codertocat/Hello-World/collaborators/${press.sender.login}/permission`).reply(200, { permission: "write", role_name: "write" });
     await app.deliver("press-1", "check_run", press);
     expect((await app.store.getRun(run!.id))!.status).toBe("cancelled");
   });

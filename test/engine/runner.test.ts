@@ -346,4 +346,25 @@ steps:
     expect(github.checkUpdates.at(-1)).toMatchObject({ conclusion: "cancelled" });
     expect(github.comments).toHaveLength(0);
   });
+
+  it("ignores a cancel from someone without write access", async () => {
+    const wf = workflowFrom(`
+name: Slow
+version: 1.0.0
+triggers: [{ type: onPR }]
+steps:
+  - id: pause
+    type: wait
+    wait: { duration: 1h }
+`);
+    await seedRun(store, wf, clock);
+    const github = new FakeGitHub();
+    github.permissions.visitor = "read";
+    const deps = engineDeps(store, clock, github);
+    await resume(deps, "run-1");
+    expect(await applySignal(signalDelivery("x"), { type: "cancel", actor: "visitor", at: clock.now().toISOString(), runId: "run-1", via: "checkRun" }, github, deps)).toEqual([]);
+    const run = (await store.getRun("run-1"))!;
+    expect(run.cancelRequested).toBeUndefined();
+    expect(run.log.map((l) => l.message)).toContain("ignored a cancel from visitor: cancelling needs write access");
+  });
 });
