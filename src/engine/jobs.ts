@@ -2,7 +2,7 @@ import type { ActionHandler } from "../actions/index.js";
 import type { Delivery } from "../domain/events.js";
 import type { GitHubPort, GitHubPortFactory, Job, Notifier, RunReporter } from "../domain/ports.js";
 import type { ActionKind } from "../domain/workflow.js";
-import { NonRetriableError } from "../queue/worker.js";
+import { DEFAULT_MAX_ATTEMPTS, NonRetriableError } from "../queue/worker.js";
 import { processDelivery, type IntakeDeps } from "./intake.js";
 import { executeRun } from "./runner.js";
 
@@ -32,7 +32,15 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promi
       const delivery = await deps.store.getDelivery(run.deliveryId);
       if (!delivery) throw new NonRetriableError(`run ${run.id}: its delivery ${run.deliveryId} is not in the store`);
       const github = await deps.githubFor(run.installationId);
-      const progress = await executeRun(run, delivery, { ...deps, github, reporter: deps.reporterFor(github, delivery) });
+      const reporter = deps.reporterFor(github, delivery);
+      let progress;
+      try {
+        progress = await executeRun(run, delivery, { ...deps, github, reporter });
+      } catch (err) {
+        // The last attempt: the run ends as failed, saying why, rather than waiting forever.
+        if (job.attempts >= DEFAULT_MAX_ATTEMPTS) await abandonRun(run.id, err, deps, reporter);
+        throw err;
+      }
       if (progress.wakeAt) {
         // A durable timer: the job survives restarts and runs at once if it fell due meanwhile.
         const at = progress.wakeAt.toISOString();
@@ -40,4 +48,16 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promi
       }
     },
   };
+}
+
+/** Marks a run failed when the worker is about to give up on it (the store or GitHub kept failing). */
+async function abandonRun(runId: string, err: unknown, deps: EngineDeps, reporter: RunReporter): Promise<void> {
+  const run = await deps.store.getRun(runId);
+  if (!run || run.status === "succeeded" || run.status === "failed" || run.status === "cancelled") return;
+  const now = deps.clock.now().toISOString();
+  const message = `run failed: it could not go on after ${DEFAULT_MAX_ATTEMPTS} attempts: ${(err as Error).message ?? String(err)}`;
+  const failed = { ...run, status: "failed" as const, finishedAt: now };
+  await deps.store.saveRun(failed);
+  await deps.store.appendLog(run.id, [{ ts: now, level: "error", message }]);
+  await reporter.finished({ ...failed, log: [...run.log, { ts: now, level: "error", message }] }).catch(() => undefined);
 }

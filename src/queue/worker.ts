@@ -10,6 +10,9 @@ export { exponentialBackoff, type Backoff } from "./backoff.js";
 /** Runs one job. Throw to fail it: a `NonRetriableError` gives it up, anything else retries it. */
 export type JobHandler = (job: Job) => Promise<void>;
 
+/** Attempts a job gets unless the worker is told otherwise; handlers may act on the last one. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
 /** The logging the worker needs (pino and the domain's Logger fit). */
 export type WorkerLog = Pick<Logger, "info" | "warn" | "error">;
 
@@ -61,7 +64,7 @@ export class Worker {
     this.#clock = options.clock ?? systemClock;
     this.workerId = options.workerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
     this.#leaseMs = options.leaseMs ?? 2 * 60_000;
-    this.#maxAttempts = Math.max(1, Math.trunc(options.maxAttempts ?? 5));
+    this.#maxAttempts = Math.max(1, Math.trunc(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
     this.#backoff = options.backoff ?? exponentialBackoff();
     this.#pollIntervalMs = options.pollIntervalMs ?? 250;
     this.#log = options.log ?? silent;

@@ -1,0 +1,45 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ACTIONS } from "../../src/actions/index.js";
+import { silentLogger, type Store } from "../../src/domain/ports.js";
+import { engineJobs } from "../../src/engine/jobs.js";
+import { WorkflowSource } from "../../src/engine/workflow-source.js";
+import { checkRunReporter } from "../../src/github/check-reporter.js";
+import { RecordingNotifier } from "../../src/github/recording-port.js";
+import { DEFAULT_MAX_ATTEMPTS } from "../../src/queue/worker.js";
+import { openStore } from "../../src/store/open-store.js";
+import { FakeClock, REPOSITORY, seedRun, workflowFrom } from "../helpers/engine.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+
+let store: Store;
+const clock = new FakeClock();
+beforeEach(async () => (store = await openStore("sqlite::memory:")));
+afterEach(async () => store.close());
+
+describe("the run job", () => {
+  it("ends a run as failed, saying why, when its last attempt fails", async () => {
+    const wf = workflowFrom("name: X\nversion: 1.0.0\ntriggers: [{ type: onPR }]\nsteps:\n  - id: a\n    type: action\n    action: { kind: notify, parameters: { comment: true } }\n");
+    const seeded = await seedRun(store, wf, clock);
+    // A run pointing at a trigger its delivery does not have cannot go on, however often it is tried.
+    const run = { ...seeded.run, id: "run-broken", dedupeKey: "broken", triggerIndex: 3 };
+    await store.createRun(run);
+    const github = new FakeGitHub();
+    const jobs = engineJobs({
+      store,
+      clock,
+      log: silentLogger,
+      source: new WorkflowSource(),
+      notifier: new RecordingNotifier(),
+      actions: ACTIONS,
+      githubFor: async () => github,
+      reportValidation: async () => {},
+      reporterFor: () => checkRunReporter(github, REPOSITORY, { store, clock }),
+    });
+    const job = (attempts: number) => ({ id: "j", type: "run", payload: { runId: run.id }, attempts, runAt: clock.now().toISOString() });
+    await expect(jobs.run!(job(1))).rejects.toThrow("has no trigger 3");
+    expect((await store.getRun(run.id))!.status).toBe("pending");
+    await expect(jobs.run!(job(DEFAULT_MAX_ATTEMPTS))).rejects.toThrow("has no trigger 3");
+    const failed = (await store.getRun(run.id))!;
+    expect(failed.status).toBe("failed");
+    expect(failed.log.at(-1)!.message).toMatch(/^run failed: it could not go on after 5 attempts: .*has no trigger 3/);
+  });
+});
