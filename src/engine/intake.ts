@@ -30,8 +30,7 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
   const runIds: string[] = [];
   for (const [index, trigger] of delivery.triggers.entries()) {
     if (trigger.kind === "rerun") {
-      const id = await rerun(delivery, trigger, deps);
-      if (id) runIds.push(id);
+      runIds.push(...(await rerun(delivery, trigger, deps)));
       continue;
     }
     if (trigger.kind === "signal") {
@@ -42,11 +41,7 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
     const folder = await deps.source.load(github, delivery.repository, ref);
     if (trigger.kind === "manual" || trigger.kind === "schedule") {
       const run = trigger.kind === "manual" ? await manualRun(delivery, index, trigger, folder, github, deps) : scheduledRun(delivery, index, trigger, folder, deps);
-      if (run) {
-        const { run: stored, created } = await deps.store.createRun(run);
-        deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: run.workflowPath, created }, created ? "run created" : "run already exists for this event");
-        if (stored.status === "pending" || stored.status === "running") runIds.push(stored.id);
-      }
+      if (run) runIds.push(...(await storeRun(run, delivery, deps)));
       continue;
     }
     for (const broken of folder.files.filter((f) => !f.workflow)) {
@@ -69,21 +64,25 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
         deps.log.debug({ deliveryId: delivery.id, workflow: loaded.path, reason: match.reason }, "workflow not triggered");
         continue;
       }
-      const run = newRun(delivery, index, trigger, loaded, folder.commit, deps.clock);
-      const { run: stored, created } = await deps.store.createRun(run);
-      deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: loaded.path, created }, created ? "run created" : "run already exists for this event");
-      if (stored.status === "pending" || stored.status === "running") runIds.push(stored.id);
+      runIds.push(...(await storeRun(newRun(delivery, index, trigger, loaded, folder.commit, deps.clock), delivery, deps)));
     }
   }
   return runIds;
 }
 
+/** Stores a run unless its dedupe key exists; returns its id while it still has work to do. */
+async function storeRun(run: Run, delivery: Delivery, deps: IntakeDeps): Promise<string[]> {
+  const { run: stored, created } = await deps.store.createRun(run);
+  deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: run.workflowPath, created }, created ? "run created" : "run already exists for this event");
+  return stored.status === "pending" || stored.status === "running" ? [stored.id] : [];
+}
+
 /** `rerequested` on one of our check runs: the same workflow again, for the same commit and event. */
-async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: "rerun" }>, deps: IntakeDeps): Promise<string | undefined> {
+async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: "rerun" }>, deps: IntakeDeps): Promise<string[]> {
   const previous = await deps.store.getRun(trigger.runId);
   if (!previous || previous.repository !== delivery.repository.fullName) {
     deps.log.warn({ deliveryId: delivery.id, runId: trigger.runId }, "re-run requested for an unknown run");
-    return undefined;
+    return [];
   }
   const run: Run = {
     ...previous,
@@ -99,9 +98,8 @@ async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: 
     steps: [],
     log: [],
   };
-  const { run: stored } = await deps.store.createRun(run);
-  deps.log.info({ deliveryId: delivery.id, runId: stored.id, previousRunId: previous.id }, "re-run created");
-  return stored.status === "pending" || stored.status === "running" ? stored.id : undefined;
+  deps.log.info({ deliveryId: delivery.id, previousRunId: previous.id }, "re-run requested");
+  return storeRun(run, delivery, deps);
 }
 
 /**
