@@ -89,7 +89,7 @@ export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerD
       continue;
     }
     if (position.waiting.length > 0) {
-      await save();
+      // The reporter reads the in-memory run; one save afterwards stores it and any warning.
       await deps.reporter.progress(run).catch((err: unknown) => log("warn", `could not update the check run: ${errorMessage(err)}`));
       await save();
       const times = position.waiting.map(dueAt).filter((t): t is string => t !== undefined).sort();
