@@ -1,5 +1,6 @@
 import { conditionSource } from "./conditions.js";
 import { celEnvironment, scanTemplate } from "./expressions.js";
+import { EXPRESSION_BUDGET } from "./limits.js";
 
 /** An expression that failed while a run evaluated it (a missing field, a type mismatch). */
 export class ExpressionError extends Error {
@@ -10,6 +11,9 @@ export class ExpressionError extends Error {
     super(message);
     this.name = "ExpressionError";
   }
+
+  /** True when the expression was stopped for going over its budget (steps, memory or time). */
+  overBudget = false;
 }
 
 /** Keys never copied into an expression context, whatever the payload says. */
@@ -48,14 +52,135 @@ export function fromCelValue(value: unknown): unknown {
   return value;
 }
 
-/** Evaluates one CEL expression against a context already passed through toCelValue. */
-export function evaluateExpression(expression: string, context: Record<string, unknown>): unknown {
+/** Evaluates one CEL expression against a context already passed through toCelValue, within the budget. */
+export function evaluateExpression(expression: string, context: Record<string, unknown>, limits: BudgetLimits = EXPRESSION_BUDGET): unknown {
+  const budget = new Budget(limits);
+  const outer = active;
+  active = budget;
   try {
-    return fromCelValue(celEnvironment().evaluate(expression, context));
+    instrument();
+    const value = celEnvironment().evaluate(expression, context);
+    // `||`, `&&` and the quantifiers absorb errors: a budget exceeded anywhere fails the whole.
+    if (budget.exceeded) throw budget.exceeded;
+    return fromCelValue(value);
   } catch (err) {
-    const e = err as { summary?: string; message?: string };
-    throw new ExpressionError(`${(e.summary ?? e.message ?? String(err)).split("\n")[0]} in \${{ ${expression} }}`, expression);
+    const reason = budget.exceeded ?? err;
+    const e = reason as { summary?: string; message?: string };
+    const error = new ExpressionError(`${(e.summary ?? e.message ?? String(reason)).split("\n")[0]} in \${{ ${expression} }}`, expression);
+    if (budget.exceeded) error.overBudget = true;
+    throw error;
+  } finally {
+    active = outer;
+    lastSteps = budget.steps;
   }
+}
+
+/** The bounds one evaluation runs under (EXPRESSION_BUDGET unless a test says otherwise). */
+export interface BudgetLimits {
+  maxSteps: number;
+  maxAllocation: number;
+  maxTextLength: number;
+  maxListLength: number;
+  maxMillis: number;
+}
+
+/** Evaluation steps taken by the latest evaluation (for tests and benchmarks). */
+export function lastEvaluationSteps(): number {
+  return lastSteps;
+}
+
+let lastSteps = 0;
+let active: Budget | undefined;
+let instrumented = false;
+
+/** Node kinds whose result is a value made by the evaluation (not read from the context or the expression). */
+const CREATING = new Set(["+", "call", "rcall"]);
+
+/**
+ * Counts the steps and the allocation of one evaluation. Every node evaluated below the root
+ * passes through the evaluator's `run`, so the count is exact; the clock is read every 64 steps.
+ */
+class Budget {
+  steps = 0;
+  allocated = 0;
+  exceeded: Error | undefined;
+  readonly #limits: BudgetLimits;
+  readonly #deadline: number;
+
+  constructor(limits: BudgetLimits) {
+    this.#limits = limits;
+    this.#deadline = performance.now() + limits.maxMillis;
+  }
+
+  step(): void {
+    if (this.exceeded) throw this.exceeded;
+    if (++this.steps > this.#limits.maxSteps) this.#stop(`the expression took more than ${this.#limits.maxSteps.toLocaleString("en")} evaluation steps`);
+    if ((this.steps & 63) === 0 && performance.now() > this.#deadline) this.#stop(`the expression ran longer than ${this.#limits.maxMillis} ms`);
+  }
+
+  result(op: string, value: unknown): void {
+    const creating = CREATING.has(op);
+    if (!creating && op !== "accuPush") return;
+    let size: number;
+    if (typeof value === "string") {
+      size = value.length;
+      if (size > this.#limits.maxTextLength) this.#stop(`the expression made a text of more than ${this.#limits.maxTextLength.toLocaleString("en")} characters`);
+    } else if (Array.isArray(value)) {
+      size = value.length;
+      if (size > this.#limits.maxListLength) this.#stop(`the expression made a list of more than ${this.#limits.maxListLength.toLocaleString("en")} elements`);
+    } else if (value instanceof Map) {
+      size = value.size;
+      if (size > this.#limits.maxListLength) this.#stop(`the expression made a map of more than ${this.#limits.maxListLength.toLocaleString("en")} entries`);
+    } else {
+      return;
+    }
+    // A growing comprehension result is counted once, when the comprehension hands it back.
+    if (creating && (this.allocated += size) > this.#limits.maxAllocation) {
+      this.#stop(`the expression made more than ${this.#limits.maxAllocation.toLocaleString("en")} characters and list elements`);
+    }
+  }
+
+  #stop(message: string): never {
+    this.exceeded = new Error(`${message}, over its budget`);
+    throw this.exceeded;
+  }
+}
+
+interface CelEvaluator {
+  run(ast: CelNode, ctx: unknown): unknown;
+}
+interface CelNode {
+  op: string;
+  evaluate(ev: CelEvaluator, ast: CelNode, ctx: unknown): unknown;
+}
+
+/**
+ * Puts the budget into the shared environment's evaluator: cel-js evaluates every child node
+ * through `evaluator.run`, so wrapping it once counts every step of every evaluation. The
+ * evaluator is private to the environment; it is handed to the root node of a parsed
+ * expression, which is where it is picked up. The tests on the budget fail if a new cel-js
+ * stops routing evaluation through `run`.
+ */
+function instrument(): void {
+  if (instrumented) return;
+  const parsed = celEnvironment().parse("true");
+  let evaluator: CelEvaluator | undefined;
+  (parsed.ast as unknown as CelNode).evaluate = (ev) => {
+    evaluator = ev;
+    return true;
+  };
+  parsed({});
+  if (!evaluator) throw new Error("cannot bound expression evaluation: the CEL evaluator was not found");
+  const ev = evaluator;
+  ev.run = function run(this: CelEvaluator, ast: CelNode, ctx: unknown): unknown {
+    const budget = active;
+    if (!budget) return ast.evaluate(this, ast, ctx);
+    budget.step();
+    const value = ast.evaluate(this, ast, ctx);
+    budget.result(ast.op, value);
+    return value;
+  };
+  instrumented = true;
 }
 
 /** Evaluates a decision's `if:`; the result must be true or false. */

@@ -1,6 +1,7 @@
 import { Environment } from "@marcbachmann/cel-js";
 import type { ASTNode } from "@marcbachmann/cel-js";
-import { LIMITS } from "./limits.js";
+import { estimateCost } from "./expression-cost.js";
+import { EXPRESSION_BUDGET, LIMITS } from "./limits.js";
 
 /**
  * Expressions are CEL (Common Expression Language): no side effects, no loops beyond bounded
@@ -71,6 +72,18 @@ export function checkExpression(source: string, options: ExpressionCheckOptions 
   const problems: ExpressionProblem[] = [];
   walk(ast, (node) => inspectNode(node, options, problems));
   if (problems.length > 0) return problems;
+  const estimate = estimateCost(ast);
+  if (estimate.cost > EXPRESSION_BUDGET.maxSteps) {
+    return [
+      {
+        offset: estimate.offset ?? 0,
+        message:
+          `the expression may cost too much: its worst case is about ${formatCost(estimate.cost)} evaluation steps, ` +
+          `over the bound of ${EXPRESSION_BUDGET.maxSteps.toLocaleString("en")} (nested all/exists/map/filter multiply; ` +
+          `lists and texts of the event are assumed to hold up to ${EXPRESSION_BUDGET.assumedContextSize.toLocaleString("en")} items)`,
+      },
+    ];
+  }
   const checked = celEnvironment().check(source);
   if (!checked.valid && checked.error) {
     const p = celProblem(checked.error);
@@ -196,6 +209,11 @@ function walk(node: unknown, visit: (n: ASTNode) => boolean): void {
     if (!visit(node as ASTNode)) return;
     walk((node as unknown as { args: unknown }).args, visit);
   }
+}
+
+function formatCost(cost: number): string {
+  if (!Number.isFinite(cost) || cost >= 1e15) return cost >= 1e15 && Number.isFinite(cost) ? cost.toExponential(1) : "infinitely many";
+  return Math.round(cost).toLocaleString("en");
 }
 
 function celProblem(err: unknown): ExpressionProblem {
