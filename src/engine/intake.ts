@@ -22,8 +22,8 @@ export interface IntakeDeps {
 }
 
 /**
- * Turns a recorded delivery into runs: loads the workflows from the default branch (for pull
- * requests, the base branch; never the head), matches their triggers, and stores one run per
+ * Turns a recorded delivery into runs: loads the workflows from the default branch (never a
+ * pull request's base or head), matches their triggers, and stores one run per
  * match. Returns the ids of the runs to execute (new, or existing but unfinished).
  */
 export async function processDelivery(delivery: Delivery, github: GitHubPort, deps: IntakeDeps): Promise<string[]> {
@@ -37,8 +37,10 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
       runIds.push(...(await applySignal(delivery, trigger.signal, github, deps)));
       continue;
     }
-    const ref = trigger.kind === "pullRequest" ? trigger.pullRequest.baseRef : delivery.repository.defaultBranch;
-    const folder = await deps.source.load(github, delivery.repository, ref);
+    // Workflows act with the app's rights, so they come from the default branch only: a pull
+    // request's base branch may be one anyone with push access made. The base branch only
+    // decides which `branches` filters match.
+    const folder = await deps.source.load(github, delivery.repository, delivery.repository.defaultBranch);
     if (trigger.kind === "manual" || trigger.kind === "schedule") {
       const run = trigger.kind === "manual" ? await manualRun(delivery, index, trigger, folder, github, deps) : scheduledRun(delivery, index, trigger, folder, deps);
       if (run) runIds.push(...(await storeRun(run, delivery, deps)));

@@ -88,9 +88,26 @@ describe("pull requests", () => {
   it("does not match a pull request into another base branch, and reads no file list", async () => {
     const payload = examplePayload("pull_request", "opened", 1);
     payload.pull_request.base.ref = "develop";
-    const graphql = fakeGraphQL(API, { develop: { commit: BASE_COMMIT, files: [{ name: "review.yml", text: REVIEW_WORKFLOW }] } });
+    const graphql = fakeGraphQL(API, { master: { commit: BASE_COMMIT, files: [{ name: "review.yml", text: REVIEW_WORKFLOW }] } });
     await app.deliver("pr-2", "pull_request", payload);
-    expect(graphql.queries[0]).toBe("list develop");
+    expect(graphql.queries[0]).toBe("list master");
+    expect(await app.store.listRuns()).toHaveLength(0);
+  });
+
+  it('SECURITY "PR rewrites the policy that judges it": a pull request into an attacker-made base branch runs the default branch\'s workflows and never reads the base branch', async () => {
+    const payload = examplePayload("pull_request", "opened", 1);
+    payload.pull_request.base.ref = "attacker-branch";
+    const head = payload.pull_request.head.sha as string;
+    const graphql = fakeGraphQL(API, {
+      master: { commit: BASE_COMMIT, files: [{ name: "deps.yml", text: PATHS_WORKFLOW }] },
+      "attacker-branch": { commit: "a".repeat(40), files: [{ name: "sneaky.yml", text: HEAD_WORKFLOW }] },
+      [head]: { commit: head, files: [{ name: "deps.yml", text: PATHS_WORKFLOW }] },
+    });
+    const files = nock(API).get("/repos/Codertocat/Hello-World/pulls/2/files").query({ per_page: "100" }).reply(200, [{ filename: "README.md" }]);
+    await app.deliver("pr-attack", "pull_request", payload);
+    expect(graphql.queries.some((q) => q.includes("attacker-branch"))).toBe(false);
+    expect(graphql.queries[0]).toBe("list master");
+    expect(files.isDone()).toBe(true);
     expect(await app.store.listRuns()).toHaveLength(0);
   });
 
