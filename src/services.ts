@@ -1,8 +1,9 @@
 import type { Probot } from "probot";
 import { ACTIONS } from "./actions/index.js";
 import { emptyOperatorConfig, type OperatorConfig } from "./config/operator-config.js";
-import type { Clock, GitHubPortFactory, Logger, Notifier, Store } from "./domain/ports.js";
-import { engineJobs } from "./engine/jobs.js";
+import type { Delivery } from "./domain/events.js";
+import type { Clock, GitHubPort, GitHubPortFactory, Logger, Notifier, Store } from "./domain/ports.js";
+import { engineGiveUps, engineJobs } from "./engine/jobs.js";
 import { WorkflowSource } from "./engine/workflow-source.js";
 import { checkRunReporter } from "./github/check-reporter.js";
 import { octokitPort } from "./github/octokit-port.js";
@@ -40,7 +41,7 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   const notifier = options.notifier ?? new WebhookNotifier(options.config ?? emptyOperatorConfig());
   const githubFor: GitHubPortFactory = options.githubFor ?? (async (installationId) => octokitPort(await app.auth(installationId)));
   const source = new WorkflowSource();
-  const jobs = engineJobs({
+  const engineDeps = {
     store: options.store,
     clock,
     log,
@@ -49,10 +50,11 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
     actions: ACTIONS,
     githubFor,
     reportValidation,
-    reporterFor: (github, delivery) => checkRunReporter(github, delivery.repository, { store: options.store, clock }),
-  });
+    reporterFor: (github: GitHubPort, delivery: Delivery) => checkRunReporter(github, delivery.repository, { store: options.store, clock }),
+  };
+  const jobs = engineJobs(engineDeps);
   const schedules = scheduleJobs({ store: options.store, source, clock, log, githubFor });
-  const worker = new Worker({ store: options.store, handlers: { ...jobs, ...schedules }, clock, log });
+  const worker = new Worker({ store: options.store, handlers: { ...jobs, ...schedules }, onGiveUp: engineGiveUps(engineDeps), clock, log });
   const scheduler = new Scheduler({ store: options.store, clock, log, wake: () => worker.notify() });
   return { store: options.store, clock, notifier, worker, scheduler, log };
 }

@@ -50,12 +50,30 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promi
   };
 }
 
+/**
+ * What ends when the worker gives a job up without the handler having a say: a run job that
+ * kept stopping its worker (killed it, or stalled it until it was restarted) fails its run,
+ * saying why, and completes its check run, instead of coming back forever.
+ */
+export function engineGiveUps(deps: EngineDeps): Record<string, (job: Job, reason: string) => Promise<void>> {
+  return {
+    async run(job, reason) {
+      const run = await deps.store.getRun(String(job.payload.runId));
+      if (!run) return;
+      const delivery = await deps.store.getDelivery(run.deliveryId);
+      if (!delivery) return;
+      const github = await deps.githubFor(run.installationId);
+      await abandonRun(run.id, new Error(reason), deps, deps.reporterFor(github, delivery), "the job was given up");
+    },
+  };
+}
+
 /** Marks a run failed when the worker is about to give up on it (the store or GitHub kept failing). */
-async function abandonRun(runId: string, err: unknown, deps: EngineDeps, reporter: RunReporter): Promise<void> {
+async function abandonRun(runId: string, err: unknown, deps: EngineDeps, reporter: RunReporter, why = `it could not go on after ${DEFAULT_MAX_ATTEMPTS} attempts`): Promise<void> {
   const run = await deps.store.getRun(runId);
   if (!run || run.status === "succeeded" || run.status === "failed" || run.status === "cancelled") return;
   const now = deps.clock.now().toISOString();
-  const message = `run failed: it could not go on after ${DEFAULT_MAX_ATTEMPTS} attempts: ${(err as Error).message ?? String(err)}`;
+  const message = `run failed: ${why}: ${(err as Error).message ?? String(err)}`;
   const failed = { ...run, status: "failed" as const, finishedAt: now };
   await deps.store.saveRun(failed);
   await deps.store.appendLog(run.id, [{ ts: now, level: "error", message }]);

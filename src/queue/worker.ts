@@ -32,6 +32,11 @@ export interface WorkerOptions {
   /** How often an idle worker looks for due jobs (default 250 ms); `notify()` wakes it sooner. */
   pollIntervalMs?: number;
   log?: WorkerLog;
+  /**
+   * Called, per job type, when a job is given up (failed its last attempt, or kept stopping the
+   * worker before it could finish): the place to end what the job was doing, e.g. fail its run.
+   */
+  onGiveUp?: Record<string, (job: Job, reason: string) => Promise<void>>;
 }
 
 const silent: WorkerLog = { info() {}, warn() {}, error() {} };
@@ -52,6 +57,7 @@ export class Worker {
   readonly #backoff: Backoff;
   readonly #pollIntervalMs: number;
   readonly #log: WorkerLog;
+  readonly #onGiveUp: Record<string, (job: Job, reason: string) => Promise<void>>;
   readonly #inHand = new Set<Promise<void>>();
   #loop: Promise<void> | undefined;
   #running = false;
@@ -68,6 +74,7 @@ export class Worker {
     this.#backoff = options.backoff ?? exponentialBackoff();
     this.#pollIntervalMs = options.pollIntervalMs ?? 250;
     this.#log = options.log ?? silent;
+    this.#onGiveUp = options.onGiveUp ?? {};
   }
 
   /** Starts polling for due jobs in the background; does nothing when already started. */
@@ -172,6 +179,14 @@ export class Worker {
 
   async #giveUp(job: Job, reason: string, ctx: Record<string, unknown>): Promise<void> {
     this.#log.error({ ...ctx, reason }, "job failed; giving up");
+    const onGiveUp = Object.hasOwn(this.#onGiveUp, job.type) ? this.#onGiveUp[job.type] : undefined;
+    if (onGiveUp) {
+      try {
+        await onGiveUp(job, reason);
+      } catch (err) {
+        this.#log.error({ ...ctx, err }, "could not end the work of a job given up");
+      }
+    }
     await this.#record(() => this.#store.failJob(job.id, reason), ctx);
   }
 
