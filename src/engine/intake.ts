@@ -50,7 +50,14 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
       deps.log.warn({ deliveryId: delivery.id, path: broken.path, errors: broken.diagnostics.length }, `skipping ${broken.path}: it is not a valid workflow`);
     }
     if (trigger.kind === "pullRequest" && VALIDATE_ON.has(trigger.action)) {
-      await validateHead(delivery, trigger, folder.treeOid, github, deps);
+      // A job of its own: a failing report (GitHub refusing the check run) retries by itself
+      // and never holds back the runs of this delivery.
+      await deps.store.enqueue({
+        type: "validate",
+        payload: { deliveryId: delivery.id, triggerIndex: index, baseTree: folder.treeOid ?? null },
+        runAt: deps.clock.now(),
+        key: `validate:${delivery.id}:${index}`,
+      });
     }
 
     let changedFiles: Promise<string[]> | undefined;
@@ -109,7 +116,7 @@ async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: 
  * head's workflows never run. A changed folder is spotted by comparing tree ids, without
  * listing the pull request's files.
  */
-async function validateHead(
+export async function validateHead(
   delivery: Delivery,
   trigger: Extract<TriggerEvent, { kind: "pullRequest" }>,
   baseTree: string | undefined,

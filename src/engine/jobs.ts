@@ -3,7 +3,7 @@ import type { Delivery } from "../domain/events.js";
 import type { GitHubPort, GitHubPortFactory, Job, Notifier, RunReporter } from "../domain/ports.js";
 import type { ActionKind } from "../domain/workflow.js";
 import { DEFAULT_MAX_ATTEMPTS, NonRetriableError } from "../queue/worker.js";
-import { processDelivery, type IntakeDeps } from "./intake.js";
+import { processDelivery, validateHead, type IntakeDeps } from "./intake.js";
 import { executeRun } from "./runner.js";
 
 export interface EngineDeps extends IntakeDeps {
@@ -24,6 +24,16 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promi
         // One run job per run and delivery: a redelivered job changes nothing.
         await deps.store.enqueue({ type: "run", payload: { runId }, runAt: deps.clock.now(), key: `run:${runId}:${delivery.id}` });
       }
+    },
+
+    /** The `governance / validate` check of a pull request's own `.governance/` edits. */
+    async validate(job) {
+      const delivery = await deps.store.getDelivery(String(job.payload.deliveryId));
+      if (!delivery) throw new NonRetriableError(`delivery ${String(job.payload.deliveryId)} is not in the store`);
+      const trigger = delivery.triggers[Number(job.payload.triggerIndex)];
+      if (trigger?.kind !== "pullRequest") throw new NonRetriableError(`delivery ${delivery.id} has no pull request trigger ${String(job.payload.triggerIndex)}`);
+      const baseTree = typeof job.payload.baseTree === "string" ? job.payload.baseTree : undefined;
+      await validateHead(delivery, trigger, baseTree, await deps.githubFor(delivery.installationId), deps);
     },
 
     async run(job) {

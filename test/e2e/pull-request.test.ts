@@ -166,4 +166,29 @@ describe("pull requests", () => {
       }),
     ]);
   });
+
+  it("runs the policy workflows even when GitHub refuses the validate check run (422)", async () => {
+    const payload = examplePayload("pull_request", "opened", 1);
+    const head = payload.pull_request.head.sha as string;
+    fakeGraphQL(API, {
+      master: { commit: BASE_COMMIT, files: [{ name: "review.yml", text: REVIEW_WORKFLOW }] },
+      [head]: { commit: head, files: [{ name: "broken.yml", text: HEAD_BROKEN }] },
+    });
+    let comments = 0;
+    const scope = nock(API)
+      .persist()
+      .post("/repos/Codertocat/Hello-World/check-runs")
+      .reply((_u, b: any) => (b.name === "governance / validate" ? [422, { message: "Validation Failed" }] : [201, { id: 2, html_url: "https://github.com/x" }]))
+      .post("/repos/Codertocat/Hello-World/issues/2/comments")
+      .reply(201, () => (comments++, { id: 1, html_url: "https://github.com/x" }))
+      .patch("/repos/Codertocat/Hello-World/check-runs/2")
+      .reply(200, {});
+
+    await app.deliver("pr-422", "pull_request", payload);
+    scope.persist(false);
+
+    const runs = await app.store.listRuns();
+    expect(runs.map((r) => [r.workflowName, r.status])).toEqual([["Security review reminder", "succeeded"]]);
+    expect(comments).toBe(1);
+  });
 });
