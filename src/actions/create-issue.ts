@@ -12,6 +12,15 @@ interface CreateIssueParameters {
   assignees?: string[];
 }
 
+/** A repository name as GitHub allows it; `.` and `..` would turn the API path into another one. */
+const REPOSITORY_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+
+function repositoryName(project: string | undefined): string | undefined {
+  if (project === undefined) return undefined;
+  if (!REPOSITORY_NAME.test(project)) throw new Error(`project must be a repository name in the same owner (not . or ..), not ${JSON.stringify(project.slice(0, 100))}`);
+  return project;
+}
+
 /**
  * `createIssue`: opens an issue in the event's repository or in `project` (same owner).
  * Idempotent: the same run step, and the same finding across runs of the workflow, never open
@@ -19,7 +28,7 @@ interface CreateIssueParameters {
  */
 export const createIssue: ActionHandler = async (ctx) => {
   const p = ctx.parameters as CreateIssueParameters;
-  const target: RepoRef = { owner: ctx.repository.owner, repo: p.project ?? ctx.repository.name };
+  const target: RepoRef = { owner: ctx.repository.owner, repo: repositoryName(p.project) ?? ctx.repository.name };
   const finding = ctx.trigger.kind === "finding" ? ctx.trigger.finding : undefined;
   // One issue per finding per workflow step, whichever run gets there first.
   const key = finding

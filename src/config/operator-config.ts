@@ -19,6 +19,8 @@ export const MAX_CONFIG_BYTES = 256 * 1024;
 export interface NotifyChannelConfig {
   /** A Slack-compatible incoming webhook URL: a secret. */
   readonly webhookUrl: string;
+  /** The operator allows a private, link-local or metadata host for this channel. */
+  readonly allowPrivateAddress?: boolean;
 }
 
 export interface OperatorConfig {
@@ -107,11 +109,11 @@ function toProblem(d: Diagnostic): ConfigProblem {
 }
 
 interface RawConfig {
-  notify?: { channels?: Record<string, { webhookUrl: string }> };
+  notify?: { channels?: Record<string, { webhookUrl: string; allowPrivateAddress?: boolean }> };
 }
 
 function build(raw: RawConfig): OperatorConfig {
-  const channels = Object.entries(raw.notify?.channels ?? {}).map(([name, c]) => [name, new ConfiguredChannel(c.webhookUrl)] as const);
+  const channels = Object.entries(raw.notify?.channels ?? {}).map(([name, c]) => [name, new ConfiguredChannel(c.webhookUrl, c.allowPrivateAddress === true)] as const);
   return Object.freeze({ notify: Object.freeze({ channels: Object.freeze(Object.fromEntries(channels)) }) });
 }
 
@@ -121,17 +123,19 @@ function build(raw: RawConfig): OperatorConfig {
  */
 class ConfiguredChannel implements NotifyChannelConfig {
   readonly #webhookUrl: string;
+  readonly allowPrivateAddress: boolean;
 
-  constructor(webhookUrl: string) {
+  constructor(webhookUrl: string, allowPrivateAddress: boolean) {
     this.#webhookUrl = webhookUrl;
+    this.allowPrivateAddress = allowPrivateAddress;
   }
 
   get webhookUrl(): string {
     return this.#webhookUrl;
   }
 
-  toJSON(): Record<string, string> {
-    return { webhookUrl: "[redacted]" };
+  toJSON(): Record<string, unknown> {
+    return { webhookUrl: "[redacted]", allowPrivateAddress: this.allowPrivateAddress };
   }
 
   [inspect.custom](): string {

@@ -42,10 +42,10 @@ export function validateOperatorConfig(value: unknown, map: SourceMap): Diagnost
     return out.sort((a, b) => a.line - b.line || a.col - b.col);
   }
   // The schema's pattern is a first filter; URL parsing has the last word.
-  const channels = (value as { notify?: { channels?: Record<string, { webhookUrl: string }> } }).notify?.channels ?? {};
+  const channels = (value as { notify?: { channels?: Record<string, { webhookUrl: string; allowPrivateAddress?: boolean }> } }).notify?.channels ?? {};
   for (const [name, channel] of Object.entries(channels)) {
     const path = ["notify", "channels", name, "webhookUrl"];
-    const problem = webhookUrlProblem(channel.webhookUrl);
+    const problem = webhookUrlProblem(channel.webhookUrl, { allowPrivateAddress: channel.allowPrivateAddress === true });
     if (problem) out.push(at(map, path, `${safeDisplayPath(path)} ${problem}`));
   }
   return out;

@@ -55,9 +55,9 @@ export class WebhookNotifier implements Notifier {
 
   constructor(config: OperatorConfig, options: WebhookNotifierOptions = {}) {
     this.#urls = new Map();
-    for (const [channel, { webhookUrl }] of Object.entries(config.notify.channels)) {
+    for (const [channel, { webhookUrl, allowPrivateAddress }] of Object.entries(config.notify.channels)) {
       // The loader checked already; this guards configurations built in code.
-      const problem = webhookUrlProblem(webhookUrl);
+      const problem = webhookUrlProblem(webhookUrl, { allowPrivateAddress });
       if (problem) throw new Error(`notify.channels[${showKey(channel)}].webhookUrl ${problem}`);
       this.#urls.set(channel, webhookUrl);
     }

@@ -49,7 +49,7 @@ describe("loadOperatorConfig", () => {
   });
 
   it.each([
-    ["unknown-field.yml", 'unknown-field.yml:4:7: notify.channels["#sec-team"]: unknown field "webhookURL" (did you mean "webhookUrl"?); expected webhookUrl'],
+    ["unknown-field.yml", 'unknown-field.yml:4:7: notify.channels["#sec-team"]: unknown field "webhookURL" (did you mean "webhookUrl"?); expected one of webhookUrl, allowPrivateAddress'],
     ["http-non-loopback.yml", 'http-non-loopback.yml:4:19: notify.channels["#sec"].webhookUrl must be an https URL (http is allowed only for 127.0.0.1, localhost and [::1], for local testing)'],
     ["bad-channel-name.yml", `bad-channel-name.yml:3:5: notify.channels: "sec-team" is not a valid channel name; write a #, then 1-80 letters, digits, '.', '_' or '-' (such as #sec-team)`],
     ["url-as-channel-name.yml", "url-as-channel-name.yml:3:5: notify.channels: (a name not shown) is not a valid channel name"],
