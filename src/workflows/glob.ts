@@ -19,7 +19,7 @@ const ANY = -1;
  * One `/`-free part of a pattern. `chunks` are the pieces between stars; with `starred`
  * false there is exactly one chunk and it must cover the whole text.
  */
-type Segment = { kind: "globstar" } | { kind: "literal"; text: string } | { kind: "wild"; chunks: Chunk[]; starred: boolean };
+type Segment = { kind: "globstar" } | { kind: "literal"; text: string; source: string } | { kind: "wild"; chunks: Chunk[]; starred: boolean; source: string };
 
 /** Compiled patterns, so a workflow's globs are parsed once however many files they meet. */
 const cache = new Map<string, Segment[]>();
@@ -46,7 +46,9 @@ function compile(pattern: string): Segment[] {
       if (segments.at(-1)?.kind !== "globstar") segments.push({ kind: "globstar" });
       continue;
     }
-    segments.push(parseSegment(part));
+    // The same segment text is the same object: its matches are then computed once per path segment.
+    const seen = segments.find((s) => s.kind !== "globstar" && s.source === part);
+    segments.push(seen ?? parseSegment(part));
   }
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(pattern, segments);
@@ -54,14 +56,14 @@ function compile(pattern: string): Segment[] {
 }
 
 function parseSegment(part: string): Segment {
-  if (!part.includes("*") && !part.includes("?")) return { kind: "literal", text: part };
+  if (!part.includes("*") && !part.includes("?")) return { kind: "literal", text: part, source: part };
   const chunks: number[][] = [[]];
   // Code points, not UTF-16 units: `?` must match one emoji, not half of one.
   for (const char of part) {
     if (char === "*") chunks.push([]);
     else chunks.at(-1)!.push(char === "?" ? ANY : char.codePointAt(0)!);
   }
-  return { kind: "wild", chunks: chunks.map((c) => Int32Array.from(c)), starred: chunks.length > 1 };
+  return { kind: "wild", chunks: chunks.map((c) => Int32Array.from(c)), starred: chunks.length > 1, source: part };
 }
 
 /**
@@ -77,6 +79,8 @@ function matchSegments(pattern: Segment[], path: string[]): boolean {
 
   const n = path.length;
   const codePoints: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(n);
+  // Per wild segment: 0 not tried, 1 matches, 2 does not, for each path segment.
+  const wildResults = new Map<Segment, Uint8Array>();
   let below = new Uint8Array(n + 1); // row i + 1
   let row = new Uint8Array(n + 1); // row i
   below[n] = 1; // no pattern left matches no path left
@@ -90,11 +94,17 @@ function matchSegments(pattern: Segment[], path: string[]): boolean {
       const text = seg.text;
       for (let j = n - 1; j >= 0; j--) if (below[j + 1] === 1 && path[j] === text) row[j] = 1;
     } else {
+      let results = wildResults.get(seg);
+      if (!results) wildResults.set(seg, (results = new Uint8Array(n)));
       for (let j = n - 1; j >= 0; j--) {
-        // Wildcard matching is the costly part: only done where the rest could still match.
-        if (below[j + 1] === 1 && wildMatch(seg, (codePoints[j] ??= toCodePoints(path[j]!)))) row[j] = 1;
+        // Wildcard matching is the costly part: only done where the rest could still match, once.
+        if (below[j + 1] !== 1) continue;
+        if (results[j] === 0) results[j] = wildMatch(seg, (codePoints[j] ??= toCodePoints(path[j]!))) ? 1 : 2;
+        if (results[j] === 1) row[j] = 1;
       }
     }
+    // No way left for the rest of the pattern to match: stop early.
+    if (row.indexOf(1) === -1) return false;
     [below, row] = [row, below];
   }
   return below[0] === 1;
