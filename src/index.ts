@@ -1,7 +1,9 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { healthHandler } from "./api/health.js";
 import { loadOperatorConfig } from "./config/operator-config.js";
+import type { WebhookLimits } from "./handlers/limits.js";
 import { registerWebhooks } from "./handlers/register.js";
+import { installWebhookMiddleware } from "./http/webhook-middleware.js";
 import { createServices, type ServiceOptions, type Services } from "./services.js";
 import { openStore } from "./store/open-store.js";
 import { VERSION } from "./version.js";
@@ -10,8 +12,13 @@ import { VERSION } from "./version.js";
  * The app with its services given: registers the routes and webhook handlers and starts the
  * worker. Tests call this with an in-memory store and fakes.
  */
-export function governanceApp(services: Services, options: { startWorker?: boolean; appId?: number } = {}): ApplicationFunction {
+export function governanceApp(
+  services: Services,
+  options: { startWorker?: boolean; appId?: number; /** Lower webhook bounds, for tests. */ webhookLimits?: Partial<WebhookLimits> } = {},
+): ApplicationFunction {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions) => {
+    // The server's webhook endpoint: bounded and quiet, in front of Probot's own event dispatch.
+    installWebhookMiddleware(app, { limits: options.webhookLimits });
     addHandler?.(healthHandler(VERSION));
     registerWebhooks(app, { store: services.store, clock: services.clock, wake: () => services.worker.notify(), appId: options.appId });
     if (options.startWorker ?? true) {

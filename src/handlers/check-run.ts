@@ -1,35 +1,36 @@
 import type { TriggerEvent } from "../domain/events.js";
 import { findingFromCheckRun } from "../workflows/findings.js";
+import { positiveInteger, read, text } from "./payload.js";
 
 /** The prefix of every check run this app creates. */
 export const CHECK_NAME_PREFIX = "governance / ";
 
-interface CheckRunPayload {
-  check_run?: { id: number; name: string; head_sha: string; external_id?: string | null; app?: { id?: number } | null };
-}
-
 /**
  * `check_run`: a completed check of another app is a scan result (when its conclusion says
  * something was found); `rerequested` on one of our run check runs runs that workflow again.
+ * A check run without a name or head sha means nothing here.
  */
 export function checkRunTriggers(action: string | undefined, payload: unknown, ownAppId?: number): TriggerEvent[] {
-  const check = (payload as CheckRunPayload).check_run;
-  if (!check) return [];
-  const ours = check.name.startsWith(CHECK_NAME_PREFIX) && (ownAppId === undefined || check.app?.id === ownAppId);
+  const check = read(payload, "check_run");
+  const name = text(read(check, "name"));
+  const headSha = text(read(check, "head_sha"));
+  if (name === undefined || headSha === undefined) return [];
+  const ours = name.startsWith(CHECK_NAME_PREFIX) && (ownAppId === undefined || read(check, "app", "id") === ownAppId);
   if (action === "completed" && !ours) {
-    const finding = findingFromCheckRun(payload as never);
+    const finding = findingFromCheckRun(payload);
     // Any completed check may end a run's `wait: { for: checkCompleted }`.
-    const completed = (payload as { check_run: { conclusion?: string | null; completed_at?: string | null } }).check_run;
+    const completedAt = text(read(check, "completed_at"));
     const signal: TriggerEvent = {
       kind: "signal",
-      signal: { type: "checkCompleted", name: check.name, headSha: check.head_sha, conclusion: completed.conclusion ?? "", at: completed.completed_at ?? new Date().toISOString() },
+      signal: { type: "checkCompleted", name, headSha, conclusion: text(read(check, "conclusion")) ?? "", at: completedAt ?? new Date().toISOString() },
     };
     return finding ? [{ kind: "finding", action, finding }, signal] : [signal];
   }
-  const runId = check.external_id ?? "";
+  const runId = text(read(check, "external_id")) ?? "";
+  const checkRunId = positiveInteger(read(check, "id"));
   // Validation checks (external id "validate:…") are redone by pushing, not re-requested.
-  if (action === "rerequested" && ours && runId !== "" && !runId.startsWith("validate:")) {
-    return [{ kind: "rerun", checkRunId: check.id, runId, headSha: check.head_sha }];
+  if (action === "rerequested" && ours && checkRunId !== undefined && runId !== "" && !runId.startsWith("validate:")) {
+    return [{ kind: "rerun", checkRunId, runId, headSha }];
   }
   return [];
 }

@@ -5,6 +5,7 @@ import { checkRunTriggers } from "./check-run.js";
 import { issueCommentTriggers } from "./issue-comment.js";
 import { issuesTriggers } from "./issues.js";
 import { pullRequestTriggers } from "./pull-request.js";
+import { display, isRecord, positiveInteger, read, text } from "./payload.js";
 import { dispatchTriggers } from "./repository-dispatch.js";
 import { scanAlertTriggers } from "./scan-alert.js";
 
@@ -26,16 +27,41 @@ export interface WebhookEvent {
   payload: unknown;
 }
 
+/** What a webhook means: the delivery to record, or why there is none. */
+export interface DeliveryMapping {
+  delivery?: Delivery;
+  /** Why nothing is recorded: one line, never payload text. */
+  skipped?: string;
+  /** The payload lacks what the event needs (a field missing or of the wrong type): skipped, and worth a warning. */
+  invalid?: boolean;
+  warnings: string[];
+}
+
+/** Longest `action` kept from a payload (GitHub's are short; a dispatch's event_type is at most 100 characters). */
+const MAX_ACTION_LENGTH = 100;
+
 /**
  * Maps a webhook to the delivery the engine records, or explains why there is nothing to do.
- * Guard clauses only: what workflows do with it is the engine's business.
+ * Guard clauses only: what workflows do with it is the engine's business. Never throws: a
+ * payload without the fields its event needs is skipped, naming the field.
  */
-export function toDelivery(event: WebhookEvent, now: Date, ownAppId?: number): { delivery?: Delivery; skipped?: string; warnings: string[] } {
-  const payload = event.payload as { action?: string; installation?: { id?: number }; repository?: unknown };
-  const installationId = payload.installation?.id;
-  if (typeof installationId !== "number") return { skipped: "no installation in the payload", warnings: [] };
-  if (!payload.repository) return { skipped: "no repository in the payload", warnings: [] };
-  const action = payload.action;
+export function toDelivery(event: WebhookEvent, now: Date, ownAppId?: number): DeliveryMapping {
+  if (!isRecord(event.payload)) return { skipped: `${event.name} payload is not a JSON object`, invalid: true, warnings: [] };
+  try {
+    return mapDelivery(event, event.payload, now, ownAppId);
+  } catch (err) {
+    return { skipped: shapeProblem(event.name, err), invalid: true, warnings: [] };
+  }
+}
+
+function mapDelivery(event: WebhookEvent, payload: Record<string, unknown>, now: Date, ownAppId?: number): DeliveryMapping {
+  const installationId = positiveInteger(read(payload, "installation", "id"));
+  if (installationId === undefined) return { skipped: "no installation in the payload", warnings: [] };
+  if (!isRecord(payload.repository)) return { skipped: "no repository in the payload", warnings: [] };
+  if (payload.action !== undefined && (typeof payload.action !== "string" || payload.action.length > MAX_ACTION_LENGTH)) {
+    return { skipped: `${event.name} payload: /action must be a short string`, invalid: true, warnings: [] };
+  }
+  const action = text(payload.action);
   let triggers: TriggerEvent[] = [];
   const warnings: string[] = [];
   switch (event.name) {
@@ -63,18 +89,28 @@ export function toDelivery(event: WebhookEvent, now: Date, ownAppId?: number): {
     default:
       triggers = scanAlertTriggers(event.name, action, payload, now);
   }
-  if (triggers.length === 0) return { skipped: `${event.name}${action ? `.${action}` : ""} starts no workflow`, warnings };
+  if (triggers.length === 0) return { skipped: `${event.name}${action ? `.${display(action, MAX_ACTION_LENGTH)}` : ""} starts no workflow`, warnings };
   return {
     delivery: {
       id: event.id,
       event: event.name,
       ...(action ? { action } : {}),
       installationId,
-      repository: repositoryInfo(payload as never),
+      repository: repositoryInfo(payload),
       triggers,
-      payload: event.payload,
+      payload,
       receivedAt: now.toISOString(),
     },
     warnings,
   };
+}
+
+/** The payload readers throw `<event> payload: /json/pointer must be …`; anything else is reported without its text. */
+const READER_PROBLEM = /^[a-z_]{1,64} payload: \/[A-Za-z0-9_/]{0,200} must be [a-z -]{1,40}$/;
+
+function shapeProblem(event: string, err: unknown): string {
+  const message = (err as Error | undefined)?.message;
+  if (typeof message === "string" && READER_PROBLEM.test(message)) return message;
+  const kind = err instanceof RangeError ? "nested too deeply or too large" : "not the shape this event needs";
+  return `${event} payload: ${kind}`;
 }

@@ -1,2 +1,2 @@
 /** Payload readers for the handlers: the same own-property readers the finding mapping uses. */
-export { positiveInteger, read, text } from "../workflows/payload-read.js";
+export { display, isRecord, positiveInteger, read, text } from "../workflows/payload-read.js";

@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import type { Clock, Store } from "../domain/ports.js";
+import type { Clock, NewJob, Store } from "../domain/ports.js";
 import { HANDLED_EVENTS, toDelivery } from "./delivery.js";
 import { SCHEDULE_EVENTS, scheduleRefreshJobs } from "./schedule-events.js";
 
@@ -15,30 +15,81 @@ export interface WebhookDeps {
 /**
  * The webhook entry point. It answers in milliseconds: map the payload, record the delivery and
  * its job in one transaction (a redelivery, same X-GitHub-Delivery, is recognised and dropped),
- * and return. The worker does the rest, outside GitHub's 10-second window.
+ * and return. The worker does the rest, outside GitHub's 10-second window. A payload without
+ * the fields its event needs is a logged skip (answered 200, nothing stored), never a 500.
  */
 export function registerWebhooks(app: Probot, deps: WebhookDeps): void {
-  app.on([...HANDLED_EVENTS], async (context) => {
-    const { delivery, skipped, warnings } = toDelivery({ id: context.id, name: context.name, payload: context.payload }, deps.clock.now(), deps.appId);
-    for (const warning of warnings) context.log.warn({ deliveryId: context.id }, warning);
-    if (!delivery) {
-      context.log.debug({ deliveryId: context.id, event: context.name }, skipped ?? "nothing to do");
-      return;
-    }
-    const accepted = await deps.store.acceptDelivery(delivery);
-    context.log.info({ deliveryId: delivery.id, event: delivery.event, action: delivery.action, accepted }, accepted ? "delivery recorded" : "redelivery ignored");
-    if (accepted) deps.wake();
-  });
+  app.on(
+    [...HANDLED_EVENTS],
+    quiet(async (context) => {
+      const { delivery, skipped, invalid, warnings } = toDelivery({ id: context.id, name: context.name, payload: context.payload }, deps.clock.now(), deps.appId);
+      for (const warning of warnings) context.log.warn({ deliveryId: context.id }, warning);
+      if (!delivery) {
+        if (invalid) context.log.warn({ deliveryId: context.id, event: context.name, reason: skipped }, "webhook skipped: the payload lacks what its event needs");
+        else context.log.debug({ deliveryId: context.id, event: context.name }, skipped ?? "nothing to do");
+        return;
+      }
+      const accepted = await deps.store.acceptDelivery(delivery);
+      context.log.info({ deliveryId: delivery.id, event: delivery.event, action: delivery.action, accepted }, accepted ? "delivery recorded" : "redelivery ignored");
+      if (accepted) deps.wake();
+    }),
+  );
 
   // Installations and pushes keep the index of scheduled workflows current.
-  app.on([...SCHEDULE_EVENTS], async (context) => {
-    let queued = 0;
-    for (const job of scheduleRefreshJobs(context.name, context.payload, context.id)) {
-      if (await deps.store.enqueue({ runAt: deps.clock.now(), ...job })) queued++;
+  app.on(
+    [...SCHEDULE_EVENTS],
+    quiet(async (context) => {
+      let jobs: NewJob[];
+      try {
+        jobs = scheduleRefreshJobs(context.name, context.payload, context.id);
+      } catch {
+        context.log.warn({ deliveryId: context.id, event: context.name }, "webhook skipped: the payload lacks what its event needs");
+        return;
+      }
+      let queued = 0;
+      for (const job of jobs) {
+        if (await deps.store.enqueue({ runAt: deps.clock.now(), ...job })) queued++;
+      }
+      if (queued > 0) {
+        context.log.info({ deliveryId: context.id, event: context.name, jobs: queued }, "schedule index refresh queued");
+        deps.wake();
+      }
+    }),
+  );
+}
+
+/**
+ * A handler whose failures carry no payload. @octokit/webhooks attaches the event (the whole
+ * payload) to a handler's error, and Probot's error handler logs the error with all its
+ * properties; a HandlerFailure drops the attachment and keeps a short message and the stack.
+ */
+function quiet<C extends { id: string; name: string }>(handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
+  return async (context) => {
+    try {
+      await handler(context);
+    } catch (err) {
+      throw new HandlerFailure(err);
     }
-    if (queued > 0) {
-      context.log.info({ deliveryId: context.id, event: context.name, jobs: queued }, "schedule index refresh queued");
-      deps.wake();
-    }
-  });
+  };
+}
+
+/** An error for Probot to log and the webhook endpoint to answer 500: the delivery was not recorded, and may be redelivered. */
+export class HandlerFailure extends Error {
+  readonly status = 500;
+
+  constructor(cause: unknown) {
+    const original = cause instanceof Error ? cause : undefined;
+    const message = original?.message ?? "unknown error";
+    super(message.length > 300 ? `${message.slice(0, 299)}…` : message);
+    this.name = "HandlerFailure";
+    // The frames only: the first line of a stack repeats the (untruncated) message.
+    const frames = (original?.stack ?? "").split("\n").filter((line) => line.startsWith("    at ")).slice(0, 20);
+    this.stack = [`${this.name}: ${this.message}`, ...frames].join("\n");
+  }
+
+  /** Set by @octokit/webhooks to the event, payload and all: dropped. */
+  set event(_event: unknown) {}
+  get event(): undefined {
+    return undefined;
+  }
 }

@@ -21,7 +21,7 @@ type RepositoryRef = Partial<RepositoryInfo> & { fullName: string };
  * deletions. Pure. With `deliveryId`, jobs are keyed by it, so a redelivery enqueues nothing.
  */
 export function scheduleRefreshJobs(event: string, payload: unknown, deliveryId?: string): NewJob[] {
-  const jobs = jobsFor(event, (payload ?? {}) as Record<string, unknown>);
+  const jobs = typeof payload === "object" && payload !== null && !Array.isArray(payload) ? jobsFor(event, payload as Record<string, unknown>) : [];
   return deliveryId === undefined ? jobs : jobs.map((job, i) => ({ ...job, key: `schedules:${deliveryId}:${i}` }));
 }
 
@@ -58,11 +58,14 @@ function pushChangesSchedules(p: Record<string, unknown>): boolean {
   if (p.deleted === true) return false;
   // A new or rewritten branch: the commit list does not say what changed against the index.
   if (p.created === true || p.forced === true) return true;
-  const commits = Array.isArray(p.commits) ? (p.commits as Array<Record<string, unknown>>) : [];
+  const commits = Array.isArray(p.commits) ? (p.commits as unknown[]) : [];
   // Listed in part, or not at all (a branch moved to commits already known): read the folder.
   if (commits.length === 0 || commits.length >= PUSH_COMMIT_LIST_LIMIT) return true;
   return commits.some((c) => {
-    const lists = [c.added, c.modified, c.removed];
+    // A commit that is not an object says nothing of what changed: read the folder.
+    if (typeof c !== "object" || c === null) return true;
+    const { added, modified, removed } = c as Record<string, unknown>;
+    const lists = [added, modified, removed];
     if (lists.some((l) => !Array.isArray(l))) return true;
     return lists.some((l) => (l as unknown[]).some((path) => typeof path === "string" && path.startsWith(GOVERNANCE_PREFIX)));
   });
@@ -80,8 +83,8 @@ function repositoryEventJobs(installationId: number, p: Record<string, unknown>)
       // Refreshing under the new name also drops the rows under the old one (same repository id).
       return repositoryJobs(installationId, p.repository, (r) => [refreshRepository(installationId, r)]);
     case "edited": {
-      const changes = p.changes as Record<string, unknown> | undefined;
-      return changes && "default_branch" in changes ? repositoryJobs(installationId, p.repository, (r) => [refreshRepository(installationId, r)]) : [];
+      const changes = p.changes;
+      return typeof changes === "object" && changes !== null && Object.hasOwn(changes, "default_branch") ? repositoryJobs(installationId, p.repository, (r) => [refreshRepository(installationId, r)]) : [];
     }
     default:
       return [];

@@ -7,7 +7,7 @@ import type { Store } from "../../src/domain/ports.js";
 import { governanceApp } from "../../src/index.js";
 import { createServices, type Services } from "../../src/services.js";
 import { openStore } from "../../src/store/open-store.js";
-import { examplePayload } from "../helpers/app.js";
+import { examplePayload, freePort } from "../helpers/app.js";
 
 const SECRET = "webhook-secret-for-tests";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -22,7 +22,8 @@ describe("webhooks over HTTP", () => {
     const log = pino({ level: "silent" });
     store = await openStore("sqlite::memory:");
     const Configured = Probot.defaults({ appId: 1, privateKey, secret: SECRET, log });
-    server = new Server({ Probot: Configured, host: "127.0.0.1", port: 0, log });
+    // Port 0 would be Probot's default, 3000: take a free one, so test files can run side by side.
+    server = new Server({ Probot: Configured, host: "127.0.0.1", port: await freePort(), log });
     // The worker stays stopped: the answer must not wait for any work.
     await server.load((app, options) => {
       services = createServices(app, { store, log });

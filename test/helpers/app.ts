@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
 import nock from "nock";
 import { pino } from "pino";
@@ -24,6 +24,15 @@ export function exampleWhere(event: string, test: (payload: Record<string, any>)
   const found = family?.examples.find(test);
   if (!found) throw new Error(`no matching example of ${event}`);
   return structuredClone(found);
+}
+
+/** A TCP port free at the time of asking (Probot's Server reads port 0 as "the default, 3000"). */
+export async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /** A local Slack-compatible incoming webhook that records what it receives. */
