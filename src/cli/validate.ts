@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatDiagnostic, hasErrors } from "../domain/diagnostic.js";
+import { countDiagnostics } from "../workflows/diagnostic-cap.js";
 import { fileError, isWorkflowFileName, loadWorkflow, sizeError, type WorkflowFile } from "../workflows/index.js";
 import { EXIT, UsageError, type CliIO } from "./io.js";
 
@@ -91,9 +92,8 @@ async function validateFile(display: string, absolute: string): Promise<Workflow
 
 function summary(results: WorkflowFile[]): string {
   const invalid = results.filter((r) => hasErrors(r.diagnostics)).length;
-  const all = results.flatMap((r) => r.diagnostics);
-  const errors = all.filter((d) => d.severity === "error").length;
-  const warnings = all.length - errors;
+  // A file's list holds at most 100 problems and one "and N more"; count those N too.
+  const { errors, warnings } = countDiagnostics(results.flatMap((r) => r.diagnostics));
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   if (results.length === 0) return "no workflow files found";
   return `${plural(results.length, "file")} checked: ${results.length - invalid} valid, ${invalid} invalid (${plural(errors, "error")}, ${plural(warnings, "warning")})`;

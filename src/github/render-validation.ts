@@ -1,6 +1,8 @@
 import type { Diagnostic } from "../domain/diagnostic.js";
 import { hasErrors } from "../domain/diagnostic.js";
 import type { CheckAnnotation } from "../domain/ports.js";
+import { countDiagnostics, formatCount, omissionOf } from "../workflows/diagnostic-cap.js";
+import { LIMITS } from "../workflows/limits.js";
 import type { WorkflowFile } from "../workflows/load.js";
 import { codeSpan, escapeMarkdown, plainText } from "./render-run.js";
 import { truncate } from "./truncate.js";
@@ -11,8 +13,13 @@ export interface ValidationCheck {
   conclusion: "success" | "failure";
   title: string;
   summary: string;
-  /** Annotations in requests of at most 50: the first with the create call, the rest by updates, which append. */
+  /**
+   * Annotations in requests of at most 50: the first with the create call, the rest by updates,
+   * which append. At most `LIMITS.maxAnnotations` in all, so a check run takes a few requests.
+   */
   annotationBatches: CheckAnnotation[][];
+  /** Problems found but not annotated (the summary says so). */
+  unannotated: number;
 }
 
 /** GitHub takes at most 50 annotations per create or update request. */
@@ -24,15 +31,34 @@ const MAX_MESSAGE = 4_000;
 /** Problems listed in the summary, for files outside the diff whose annotations GitHub hides. */
 const MAX_LISTED = 100;
 
-/** Renders the validation of workflow files as a check: pure, one annotation per diagnostic. */
+/**
+ * Renders the validation of workflow files as a check: pure, one annotation per diagnostic, up
+ * to `LIMITS.maxAnnotations` (files in order; a file's own list is already capped at
+ * `LIMITS.maxErrorsPerFile`, closed by an "and N more" diagnostic).
+ */
 export function renderValidationCheck(files: readonly WorkflowFile[]): ValidationCheck {
-  const annotations = files.flatMap((file) => file.diagnostics.map((d) => toAnnotation(file.path, d)));
+  const annotations: CheckAnnotation[] = [];
+  /** Problems annotated one by one (an "and N more" annotation stands for problems it does not show). */
+  let shown = 0;
+  for (const file of files) {
+    for (const d of file.diagnostics) {
+      if (annotations.length >= LIMITS.maxAnnotations) break;
+      annotations.push(toAnnotation(file.path, d));
+      if (!omissionOf(d)) shown++;
+    }
+  }
+  const problems = files.reduce((n, f) => {
+    const c = countDiagnostics(f.diagnostics);
+    return n + c.errors + c.warnings;
+  }, 0);
+  const unannotated = problems - shown;
   return {
     name: "governance / validate",
     conclusion: files.some((f) => hasErrors(f.diagnostics)) ? "failure" : "success",
     title: plainText(validationTitle(files), MAX_TITLE),
-    summary: truncate(renderSummary(files)),
+    summary: truncate(renderSummary(files, shown, unannotated)),
     annotationBatches: chunk(annotations, ANNOTATIONS_PER_REQUEST),
+    unannotated,
   };
 }
 
@@ -69,26 +95,33 @@ function plainMessage(message: string): string {
 
 function validationTitle(files: readonly WorkflowFile[]): string {
   if (files.length === 0) return "No workflow files found";
-  const { errors, warnings } = count(files.flatMap((f) => f.diagnostics));
+  const { errors, warnings } = countDiagnostics(files.flatMap((f) => f.diagnostics));
   const invalid = files.filter((f) => hasErrors(f.diagnostics)).length;
   const checked = plural(files.length, "workflow file");
   if (invalid > 0) return `${plural(errors, "error")} in ${invalid} of ${checked}`;
   return warnings > 0 ? `${checked} valid, with ${plural(warnings, "warning")}` : `${checked} valid`;
 }
 
-function renderSummary(files: readonly WorkflowFile[]): string {
+function renderSummary(files: readonly WorkflowFile[], shown: number, unannotated: number): string {
   if (files.length === 0) return "No workflow files found in `.governance/`.\n";
   const all = files.flatMap((f) => f.diagnostics);
-  const { errors, warnings } = count(all);
+  const { errors, warnings } = countDiagnostics(all);
   const invalid = files.filter((f) => hasErrors(f.diagnostics)).length;
   const lines = [
     `**${plural(files.length, "file")} checked: ${files.length - invalid} valid, ${invalid} invalid (${plural(errors, "error")}, ${plural(warnings, "warning")})**`,
     "",
-    "| File | Status | Errors | Warnings |",
-    "|---|---|---|---|",
   ];
+  if (unannotated > 0) {
+    lines.push(
+      `> **More problems exist than are annotated:** ${plural(shown, "problem")} annotated, ${formatCount(unannotated)} more not ` +
+        `(at most ${LIMITS.maxAnnotations} annotations per check run and ${LIMITS.maxErrorsPerFile} problems per file are reported). ` +
+        "Fix these and push again to see the rest.",
+      "",
+    );
+  }
+  lines.push("| File | Status | Errors | Warnings |", "|---|---|---|---|");
   for (const file of files) {
-    const c = count(file.diagnostics);
+    const c = countDiagnostics(file.diagnostics);
     const status = c.errors > 0 ? "❌ invalid" : c.warnings > 0 ? "⚠️ valid, with warnings" : "✅ valid";
     lines.push(`| ${escapeMarkdown(file.path)} | ${status} | ${c.errors} | ${c.warnings} |`);
   }
@@ -101,11 +134,6 @@ function renderSummary(files: readonly WorkflowFile[]): string {
     if (all.length > MAX_LISTED) lines.push(`- … and ${all.length - MAX_LISTED} more (see the annotations)`);
   }
   return lines.join("\n") + "\n";
-}
-
-function count(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
-  const errors = diagnostics.filter((d) => d.severity === "error").length;
-  return { errors, warnings: diagnostics.length - errors };
 }
 
 function plural(n: number, noun: string): string {

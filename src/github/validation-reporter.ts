@@ -6,6 +6,8 @@ import { renderValidationCheck } from "./render-validation.js";
 /**
  * Posts `governance / validate` on a pull request's head commit: one annotation per problem at
  * its file, line and column. GitHub takes 50 annotations per request; the rest follow in updates.
+ * There are at most `LIMITS.maxAnnotations` (150): one create and at most two updates, however
+ * many problems the files have; the summary says when more exist than are annotated.
  */
 export async function reportValidation(github: GitHubPort, delivery: Delivery, headSha: string, files: WorkflowFile[]): Promise<void> {
   const repo = { owner: delivery.repository.owner, repo: delivery.repository.name };

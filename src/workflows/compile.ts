@@ -2,23 +2,28 @@ import { Cron } from "croner";
 import type { Diagnostic, DiagnosticSeverity } from "../domain/diagnostic.js";
 import type { Step, Workflow } from "../domain/workflow.js";
 import { MAX_DURATION_MS, formatDuration, parseDuration } from "./durations.js";
-import { checkExpression, checkTemplate, type ExpressionProblem } from "./expressions.js";
+import { checkExpression, checkTemplate, scanTemplate, type ExpressionProblem } from "./expressions.js";
 import { conditionSource } from "./conditions.js";
+import { finishDiagnostics, formatCount, type PendingDiagnostic, type Suggest } from "./diagnostic-cap.js";
+import { LIMITS } from "./limits.js";
 import { toDisplayPath, toPointer, type DocPath } from "./paths.js";
 import type { SourceMap } from "./source.js";
-import { didYouMean } from "./suggest.js";
 import { stepEdges } from "./graph.js";
 
 /**
  * Compile stage: the checks a schema cannot express. Step ids are unique, every `next` target
  * exists, every step is reachable (a warning), cycles are bounded, expressions parse, cron
  * expressions, time zones and durations are valid.
+ *
+ * Runs after the schema, so there are at most 200 steps; messages (and their "did you mean"
+ * suggestions, which compare against every step id) are written only for the diagnostics kept.
  */
 export function compileChecks(workflow: Workflow, map: SourceMap): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const report = (path: DocPath, message: string, severity: DiagnosticSeverity = "error", offset?: number) => {
+  const out: PendingDiagnostic[] = [];
+  const report: Report = (path, message, severity = "error", offset) => {
     const span = offset === undefined ? map.spanAt(path) : map.spanOf(offset);
-    out.push({ severity, message: `${toDisplayPath(path)}: ${message}`, pointer: toPointer(path), ...span });
+    const where = `${toDisplayPath(path)}: `;
+    out.push({ severity, message: typeof message === "string" ? where + message : (suggest) => where + message(suggest), pointer: toPointer(path), ...span });
   };
 
   const ids = checkStepIds(workflow, report);
@@ -29,10 +34,18 @@ export function compileChecks(workflow: Workflow, map: SourceMap): Diagnostic[] 
   checkTriggers(workflow, report);
   workflow.steps.forEach((step, i) => checkStep(step, i, workflow, ids, report));
   checkDurations(workflow, [], report);
-  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+  return finishDiagnostics(out);
 }
 
-type Report = (path: DocPath, message: string, severity?: DiagnosticSeverity, offset?: number) => void;
+type Report = (path: DocPath, message: string | ((suggest: Suggest) => string), severity?: DiagnosticSeverity, offset?: number) => void;
+
+/** Step ids shown in a message: all of a normal workflow's, the first 20 of a huge one. */
+const SHOWN_IDS = 20;
+
+function listIds(ids: readonly string[]): string {
+  if (ids.length <= SHOWN_IDS) return ids.join(", ");
+  return `${ids.slice(0, SHOWN_IDS).join(", ")} and ${ids.length - SHOWN_IDS} more`;
+}
 
 function checkStepIds(workflow: Workflow, report: Report): Map<string, number> {
   const ids = new Map<string, number>();
@@ -61,11 +74,12 @@ function targetLists(step: Step, i: number): Array<{ path: DocPath; ids: string[
 
 function checkTargets(workflow: Workflow, ids: Map<string, number>, report: Report): void {
   const known = [...ids.keys()];
+  const shown = listIds(known);
   workflow.steps.forEach((step, i) => {
     for (const { path, ids: list } of targetLists(step, i)) {
       list.forEach((target, j) => {
         if (!ids.has(target)) {
-          report([...path, j], `refers to unknown step "${target}"${didYouMean(target, known)} (known: ${known.join(", ")})`);
+          report([...path, j], (suggest) => `refers to unknown step "${target}"${suggest(target, known)} (known: ${shown})`);
         }
       });
     }
@@ -147,20 +161,49 @@ function stronglyConnected(edges: number[][]): number[][] {
   return result;
 }
 
+/**
+ * Parses every expression. Each costs up to a fraction of a millisecond (CEL parse and type
+ * check), so a file may hold at most `LIMITS.maxExpressionsPerFile` expressions and
+ * `LIMITS.maxExpressionTextPerFile` characters of them; past that one error is reported and the
+ * rest are not parsed.
+ */
 function checkExpressions(workflow: Workflow, stepIds: string[], map: SourceMap, report: Report): void {
   const emit = (path: DocPath, problems: ExpressionProblem[], shift = 0) => {
     for (const p of problems) report(path, p.message, "error", map.offsetInString(path, shift + p.offset));
+  };
+  let count = 0;
+  let characters = 0;
+  let exhausted = false;
+  /** Takes `n` expressions of `length` characters from the budget; false (and one error) when it is spent. */
+  const afford = (path: DocPath, n: number, length: number): boolean => {
+    if (exhausted) return false;
+    count += n;
+    characters += length;
+    if (count <= LIMITS.maxExpressionsPerFile && characters <= LIMITS.maxExpressionTextPerFile) return true;
+    exhausted = true;
+    report(
+      path,
+      count > LIMITS.maxExpressionsPerFile
+        ? `too many expressions in one file (at most ${formatCount(LIMITS.maxExpressionsPerFile)}); this and later ones are not checked`
+        : `too much expression text in one file (at most ${formatCount(LIMITS.maxExpressionTextPerFile)} characters); this and later expressions are not checked`,
+    );
+    return false;
   };
   workflow.steps.forEach((step, i) => {
     if (step.type === "decision") {
       step.next.when.forEach((c, j) => {
         const path: DocPath = ["steps", i, "next", "when", j, "if"];
         const { expression, offset } = conditionSource(c.if);
-        emit(path, checkExpression(expression, { stepIds }), offset);
+        if (afford(path, 1, expression.length)) emit(path, checkExpression(expression, { stepIds }), offset);
       });
     }
     if (step.type === "action" && step.action.parameters) {
-      forEachString(step.action.parameters, ["steps", i, "action", "parameters"], (text, path) => emit(path, checkTemplate(text, { stepIds })));
+      forEachString(step.action.parameters, ["steps", i, "action", "parameters"], (text, path) => {
+        if (!text.includes("${{")) return;
+        const scan = scanTemplate(text);
+        const parts = scan.ok ? scan.parts : [];
+        if (afford(path, Math.max(1, parts.length), parts.reduce((n, p) => n + p.expression.length, 0))) emit(path, checkTemplate(text, { stepIds }));
+      });
     }
   });
 }
@@ -226,7 +269,7 @@ function checkStep(step: Step, i: number, workflow: Workflow, ids: Map<string, n
     if (ref !== undefined) {
       if (w.for !== "issueClosed" && w.for !== "taskClosed") report([...base, "wait", "step"], "step applies only to for: issueClosed or taskClosed");
       const target = ids.has(ref) ? workflow.steps[ids.get(ref)!] : undefined;
-      if (!target) report([...base, "wait", "step"], `refers to unknown step "${ref}"${didYouMean(ref, [...ids.keys()])}`);
+      if (!target) report([...base, "wait", "step"], (suggest) => `refers to unknown step "${ref}"${suggest(ref, [...ids.keys()])}`);
       else if (target.type !== "action" || (target.action.kind !== "createIssue" && target.action.kind !== "assignTask")) {
         report([...base, "wait", "step"], `step "${ref}" does not open an issue or task (it must be a createIssue or assignTask action)`);
       }

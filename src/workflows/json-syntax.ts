@@ -1,10 +1,14 @@
+import { LIMITS } from "./limits.js";
+
 /**
  * Finds the first syntax error of a JSON text with its offset. JSON.parse on Node 20 names the
  * problem but often not where it is; workflow errors must point at a line and column.
- * Nesting is bounded by the prescan in source.ts before this runs.
+ * One pass over the text; it recurses per nesting level, so nesting past
+ * `LIMITS.maxParserNesting` is reported as the error (a valid workflow nests 32 levels at most).
  */
 export function findJsonSyntaxError(text: string): { offset: number; message: string } | undefined {
   let i = 0;
+  let depth = 0;
   const fail = (message: string, at = i) => {
     throw new JsonSyntaxError(at, message);
   };
@@ -45,11 +49,13 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
   const value = (): void => {
     ws();
     const c = text[i];
+    if ((c === "{" || c === "[") && ++depth > LIMITS.maxParserNesting) fail(`nesting is too deep (at most ${LIMITS.maxDepth} levels)`);
     if (c === "{") {
       i++;
       ws();
       if (text[i] === "}") {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -67,6 +73,7 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
         }
         if (text[i] === "}") {
           i++;
+          depth--;
           return;
         }
         fail(`expected "," or "}", found ${describe().replace("unexpected ", "")}`);
@@ -77,6 +84,7 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
       ws();
       if (text[i] === "]") {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -90,6 +98,7 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
         }
         if (text[i] === "]") {
           i++;
+          depth--;
           return;
         }
         fail(`expected "," or "]", found ${describe().replace("unexpected ", "")}`);

@@ -3,7 +3,12 @@ export type DocPath = ReadonlyArray<string | number>;
 
 /** `["steps", 0, "id"]` → `/steps/0/id` (RFC 6901). */
 export function toPointer(path: DocPath): string {
-  return path.map((seg) => "/" + String(seg).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
+  let out = "";
+  for (const seg of path) {
+    const s = String(seg);
+    out += "/" + (s.includes("~") || s.includes("/") ? s.replace(/~/g, "~0").replace(/\//g, "~1") : s);
+  }
+  return out;
 }
 
 /** `/steps/0/id` → `["steps", "0", "id"]`; numeric segments stay strings (the caller knows the shape). */
@@ -12,7 +17,7 @@ export function fromPointer(pointer: string): string[] {
   return pointer
     .slice(1)
     .split("/")
-    .map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"));
+    .map((seg) => (seg.includes("~") ? seg.replace(/~1/g, "/").replace(/~0/g, "~") : seg));
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;

@@ -3,9 +3,10 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import formatsPlugin from "ajv-formats";
 import type { Diagnostic } from "../domain/diagnostic.js";
+import { finishDiagnostics, noSuggestion, type PendingDiagnostic, type Suggest } from "./diagnostic-cap.js";
+import { LIMITS } from "./limits.js";
 import { fromPointer, toDisplayPath, toPointer } from "./paths.js";
 import type { SourceMap } from "./source.js";
-import { didYouMean } from "./suggest.js";
 
 /** Where the published schema lives: `schema/workflow.schema.json` at the package root. */
 export const SCHEMA_URL = new URL("../../schema/workflow.schema.json", import.meta.url);
@@ -29,32 +30,109 @@ function getValidator(): ValidateFunction {
   return validator;
 }
 
-/** Schema stage: returns diagnostics with positions and readable messages, never a raw ajv dump. */
+/**
+ * Schema stage: returns diagnostics with positions and readable messages, never a raw ajv dump.
+ *
+ * Linear in the document: lists longer than `LIMITS.maxListItems` are validated on their
+ * first entries only (the list is reported as too long anyway, and ajv's uniqueItems compares
+ * every pair), ajv's errors are looked up through indexes instead of searched, and only the
+ * first `LIMITS.maxErrorsPerFile` problems by position get their message (and suggestion).
+ */
 export function validateAgainstSchema(value: unknown, map: SourceMap): Diagnostic[] {
   const validate = getValidator();
-  if (validate(value)) return [];
+  if (validate(boundLists(value))) return [];
   const errors = validate.errors ?? [];
-  const out: Diagnostic[] = [];
+  const context: Context = { index: indexErrors(errors), root: value, map, paths: new Map() };
+  const out: PendingDiagnostic[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
-    const d = describe(e, errors, value, map);
+    const d = describe(e, context);
     if (!d) continue;
-    const key = `${d.line}:${d.col}:${d.message}`;
+    const key = `${d.line}:${d.col}:${typeof d.message === "string" ? d.message : d.message(noSuggestion)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(d);
   }
-  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+  return finishDiagnostics(out);
+}
+
+/**
+ * The value with every list cut to `LIMITS.maxListItems + 1` entries (still one too many for
+ * the schema's largest maxItems, so the length error is reported). Copies only what it cuts.
+ */
+function boundLists(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.length > LIMITS.maxListItems + 1 ? value.slice(0, LIMITS.maxListItems + 1) : value;
+    let changed = items !== value;
+    const bounded = items.map((item) => {
+      const b = boundLists(item);
+      if (b !== item) changed = true;
+      return b;
+    });
+    return changed ? bounded : value;
+  }
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const k of Object.keys(record)) {
+      const v = record[k];
+      if (v === null || typeof v !== "object") continue;
+      const b = boundLists(v);
+      if (b === v) continue;
+      copy ??= { ...record };
+      copy[k] = b;
+    }
+    return copy ?? value;
+  }
+  return value;
+}
+
+/** ajv's errors by what describe() looks up, so that no error searches all the others. */
+interface ErrorIndex {
+  /** `instancePath` → the properties reported missing there. */
+  missing: Map<string, Set<string>>;
+  /** `instancePath` NUL `propertyName` → the failed pattern of a property name. */
+  namePatterns: Map<string, ErrorObject>;
+}
+
+function indexErrors(errors: readonly ErrorObject[]): ErrorIndex {
+  const index: ErrorIndex = { missing: new Map(), namePatterns: new Map() };
+  for (const e of errors) {
+    if (e.keyword === "required") {
+      let set = index.missing.get(e.instancePath);
+      if (!set) index.missing.set(e.instancePath, (set = new Set()));
+      set.add(String((e.params as Schema).missingProperty));
+    }
+    const name = (e as ErrorObject & { propertyName?: string }).propertyName;
+    if (e.keyword === "pattern" && name !== undefined) {
+      const key = `${e.instancePath}\0${name}`;
+      if (!index.namePatterns.has(key)) index.namePatterns.set(key, e);
+    }
+  }
+  return index;
 }
 
 type Schema = Record<string, unknown>;
 
-function describe(e: ErrorObject, all: ErrorObject[], root: unknown, map: SourceMap): Diagnostic | undefined {
-  const path = typedPath(root, fromPointer(e.instancePath));
-  const where = path.length ? `${toDisplayPath(path)}: ` : "";
+/** What describe() needs besides the error; `paths` caches the typed path and its display per instancePath. */
+interface Context {
+  index: ErrorIndex;
+  root: unknown;
+  map: SourceMap;
+  paths: Map<string, { path: Array<string | number>; where: string }>;
+}
+
+function describe(e: ErrorObject, { index, root, map, paths }: Context): PendingDiagnostic | undefined {
+  let cached = paths.get(e.instancePath);
+  if (!cached) {
+    const typed = typedPath(root, fromPointer(e.instancePath));
+    cached = { path: typed, where: typed.length ? `${toDisplayPath(typed)}: ` : "" };
+    paths.set(e.instancePath, cached);
+  }
+  const { path, where } = cached;
   const parent = (e.parentSchema ?? {}) as Schema;
   const params = e.params as Record<string, unknown>;
-  const at = (p: Array<string | number>, message: string, key = false): Diagnostic => ({
+  const at = (p: Array<string | number>, message: string | ((suggest: Suggest) => string), key = false): PendingDiagnostic => ({
     severity: "error",
     message,
     pointer: toPointer(p),
@@ -68,10 +146,9 @@ function describe(e: ErrorObject, all: ErrorObject[], root: unknown, map: Source
       if (params.error === "mapping") {
         const noun = tag === "kind" ? "action kind" : path.includes("triggers") && path.length === 2 ? "trigger type" : "step type";
         const got = String(params.tagValue);
-        return at([...path, tag], `${toDisplayPath([...path, tag])}: unknown ${noun} "${got}"; expected one of ${allowed.join(", ")}${didYouMean(got, allowed)}`);
+        return at([...path, tag], (suggest) => `${toDisplayPath([...path, tag])}: unknown ${noun} "${got}"; expected one of ${allowed.join(", ")}${suggest(got, allowed)}`);
       }
-      const missing = all.some((o) => o.keyword === "required" && o.instancePath === e.instancePath && (o.params as Schema).missingProperty === tag);
-      if (missing) return undefined;
+      if (index.missing.get(e.instancePath)?.has(tag)) return undefined;
       return at([...path, tag], `${toDisplayPath([...path, tag])}: must be one of ${allowed.join(", ")}`);
     }
     case "required": {
@@ -81,11 +158,11 @@ function describe(e: ErrorObject, all: ErrorObject[], root: unknown, map: Source
     case "additionalProperties": {
       const extra = String(params.additionalProperty);
       const known = Object.keys((parent.properties ?? {}) as Schema).filter((k) => k !== "$schema");
-      return at([...path, extra], `${where}unknown field "${extra}"${didYouMean(extra, known)}; expected one of ${known.join(", ")}`, true);
+      return at([...path, extra], (suggest) => `${where}unknown field "${extra}"${suggest(extra, known)}; expected one of ${known.join(", ")}`, true);
     }
     case "propertyNames": {
       const name = String(params.propertyName);
-      const inner = all.find((o) => (o as ErrorObject & { propertyName?: string }).propertyName === name && o.keyword === "pattern");
+      const inner = index.namePatterns.get(`${e.instancePath}\0${name}`);
       const hint = (inner?.parentSchema as Schema | undefined)?.["x-error"] ?? "is not an allowed name";
       return at([...path, name], `${where}"${name}" ${String(hint)}`, true);
     }
@@ -93,7 +170,7 @@ function describe(e: ErrorObject, all: ErrorObject[], root: unknown, map: Source
       const allowed = (params.allowedValues as unknown[]).map(String);
       const got = typeof e.data === "string" ? e.data : JSON.stringify(e.data);
       const noun = nounFor(path);
-      return at(path, `${where}unknown ${noun} "${got}"; expected one of ${allowed.join(", ")}${didYouMean(got, allowed)}`);
+      return at(path, (suggest) => `${where}unknown ${noun} "${got}"; expected one of ${allowed.join(", ")}${suggest(got, allowed)}`);
     }
     case "const":
       return at(path, `${where}must be ${JSON.stringify(params.allowedValue)}`);
@@ -113,8 +190,12 @@ function describe(e: ErrorObject, all: ErrorObject[], root: unknown, map: Source
       return at(path, `${where}"${String(e.data)}" ${params.format === "date-time" ? "must be a date and time such as 2026-01-31T09:00:00Z" : `is not a valid ${String(params.format)}`}`);
     case "minItems":
       return at(path, `${where}must have at least ${String(params.limit)} ${Number(params.limit) === 1 ? "entry" : "entries"}`);
-    case "maxItems":
-      return at(path, `${where}has ${(e.data as unknown[]).length} entries; at most ${String(params.limit)} are allowed`);
+    case "maxItems": {
+      // The list as written, not as cut for validation.
+      const written = valueAt(root, path);
+      const length = Array.isArray(written) ? written.length : (e.data as unknown[]).length;
+      return at(path, `${where}has ${length} entries; at most ${String(params.limit)} are allowed`);
+    }
     case "minLength":
       return at(path, Number(params.limit) === 1 ? `${where}must not be empty` : `${where}must be at least ${String(params.limit)} characters long`);
     case "maxLength":
@@ -137,6 +218,12 @@ function describe(e: ErrorObject, all: ErrorObject[], root: unknown, map: Source
     default:
       return at(path, `${where}${e.message ?? "is not valid"}`);
   }
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<string | number>): unknown {
+  let node = root;
+  for (const seg of path) node = node && typeof node === "object" ? (node as Record<string | number, unknown>)[seg] : undefined;
+  return node;
 }
 
 /** Turns pointer segments into keys and indexes, using the value to tell arrays from maps. */

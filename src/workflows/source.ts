@@ -1,6 +1,7 @@
-import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, Scalar } from "yaml";
-import type { Document, Node as YamlNode, Pair } from "yaml";
+import { Composer, Lexer, LineCounter, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq, Scalar } from "yaml";
+import type { Document, Node as YamlNode, Pair, YAMLError, YAMLMap } from "yaml";
 import type { Diagnostic } from "../domain/diagnostic.js";
+import { closeList, formatCount, type Omitted } from "./diagnostic-cap.js";
 import { findJsonSyntaxError } from "./json-syntax.js";
 import { LIMITS } from "./limits.js";
 import { toDisplayPath, toPointer, type DocPath } from "./paths.js";
@@ -22,6 +23,9 @@ export interface Span {
  * every later stage (schema, compile) can point at the node it complains about.
  */
 export class SourceMap {
+  /** Each mapping's pairs by key, built on first lookup: finding a key must not scan 30k pairs each time. */
+  private readonly keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     readonly text: string,
     private readonly doc: Document,
@@ -48,7 +52,7 @@ export class SourceMap {
       node = this.resolve(node);
       const seg = path[i]!;
       if (isMap(node)) {
-        const pair = node.items.find((p) => keyString(p) === String(seg));
+        const pair = this.pairOf(node, String(seg));
         if (!pair) return undefined;
         node = key && i === path.length - 1 ? pair.key : pair.value;
       } else if (isSeq(node)) {
@@ -104,49 +108,57 @@ export class SourceMap {
   private resolve(node: unknown): unknown {
     return isAlias(node) ? node.resolve(this.doc) : node;
   }
+
+  /** The first pair of `node` with this key (as YAML resolves a lookup with duplicates refused). */
+  private pairOf(node: YAMLMap, key: string): Pair | undefined {
+    let index = this.keyIndex.get(node);
+    if (!index) {
+      index = new Map();
+      for (const pair of node.items as Pair[]) {
+        const k = keyString(pair);
+        if (k !== undefined && !index.has(k)) index.set(k, pair);
+      }
+      this.keyIndex.set(node, index);
+    }
+    return index.get(key);
+  }
 }
 
 export type ParseResult =
   | { ok: true; value: unknown; map: SourceMap }
   | { ok: false; diagnostics: Diagnostic[] };
 
-/** Parse stage: YAML or JSON text → a plain value and a source map, or errors with positions. */
+/**
+ * Parse stage: YAML or JSON text → a plain value and a source map, or errors with positions.
+ *
+ * Every stage is linear in the text and bounded: the parser is fed token by token through a
+ * guard (`TokenGuard`) that refuses too many tokens and too deep nesting before the parser
+ * builds anything for them, and at most `LIMITS.maxErrorsPerFile` problems are reported.
+ */
 export function parseSource(text: string, format: SourceFormat): ParseResult {
-  const guard = prescan(text);
-  if (guard) return { ok: false, diagnostics: [atOffset(text, guard.offset, guard.message)] };
-
   let jsonValue: unknown;
   if (format === "json") {
     try {
+      // V8's JSON.parse is iterative and linear: depth and size cannot hurt it.
       jsonValue = JSON.parse(text);
     } catch (err) {
       return { ok: false, diagnostics: [jsonSyntaxError(text, err as Error)] };
     }
   }
 
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    strict: true,
-    uniqueKeys: false, // duplicates are reported below, with both places named
-    version: "1.2",
-    schema: "core",
-    merge: false,
-  });
+  const parsed = parseGuarded(text);
+  if (parsed instanceof Refusal) return { ok: false, diagnostics: [atOffset(text, parsed.offset, parsed.message)] };
+  const { doc, lines } = parsed;
   const map = new SourceMap(text, doc, lines);
-  const diagnostics: Diagnostic[] = [];
 
   if (format === "yaml") {
-    for (const e of [...doc.errors, ...doc.warnings]) {
-      const span = map.spanOf(e.pos[0], e.pos[1]);
-      diagnostics.push({ severity: "error", message: yamlMessage(e.code, e.message), pointer: "", ...span });
-    }
-    if (diagnostics.length > 0) return { ok: false, diagnostics };
+    const problems = yamlProblems(map, [...doc.errors, ...doc.warnings]);
+    if (problems.length > 0) return { ok: false, diagnostics: problems };
   }
 
-  inspectTree(map, doc.contents, [], 0, diagnostics, { aliases: 0 });
-  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  const sink = new Sink(map);
+  inspectTree(map, doc.contents, [], 0, sink, { aliases: 0 });
+  if (sink.size > 0) return { ok: false, diagnostics: sink.finish() };
 
   if (format === "json") return { ok: true, value: jsonValue, map };
   try {
@@ -159,31 +171,189 @@ export function parseSource(text: string, format: SourceFormat): ParseResult {
   }
 }
 
+const PARSE_OPTIONS = {
+  prettyErrors: false,
+  strict: true,
+  uniqueKeys: false, // duplicates are reported by inspectTree, with both places named
+  version: "1.2",
+  schema: "core",
+  merge: false,
+} as const;
+
+/** Why the guard stopped the parser, and where. */
+class Refusal {
+  constructor(
+    readonly offset: number,
+    readonly message: string,
+  ) {}
+}
+
+/**
+ * `yaml`'s parseDocument, fed lexeme by lexeme through the guard (the Lexer → Parser → Composer
+ * pipeline that `yaml` documents for streaming). The guard sees the very tokens the parser
+ * gets, so no quoting, comment or block-scalar trick can hide a bracket from it.
+ */
+function parseGuarded(text: string): { doc: Document.Parsed; lines: LineCounter } | Refusal {
+  const lines = new LineCounter();
+  const parser = new Parser(lines.addNewLine);
+  const composer = new Composer(PARSE_OPTIONS);
+  const guard = new TokenGuard();
+  function* tokens() {
+    lines.addNewLine(0); // as Parser.parse() does: line 1 starts at offset 0
+    for (const lexeme of new Lexer().lex(text)) {
+      const refusal = guard.see(lexeme, parser.offset);
+      if (refusal) throw refusal;
+      yield* parser.next(lexeme);
+    }
+    yield* parser.end();
+  }
+  // A hostile file can make the composer create one error per token; without a stack trace
+  // each costs a small object instead of a stack walk. Restored before anything else runs.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    let doc: Document.Parsed | undefined;
+    for (const next of composer.compose(tokens(), true, text.length)) {
+      if (!doc) {
+        doc = next;
+        continue;
+      }
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", "Source contains multiple documents"));
+      break;
+    }
+    return { doc: doc!, lines };
+  } catch (err) {
+    if (err instanceof Refusal) return err;
+    throw err;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+const TOO_DEEP = `nesting is too deep (at most ${LIMITS.maxDepth} levels)`;
+
+/**
+ * Bounds on the token stream, checked before the parser sees each token: the parser recurses
+ * per nesting level and costs about the same per token, so this bounds its stack and its time.
+ * It over-counts rather than under-counts: a closing bracket counts only when it matches the
+ * innermost open one, and `-`/`?` indicators inside flow collections count as nesting too.
+ */
+class TokenGuard {
+  private tokens = 0;
+  private afterScalarMark = false;
+  private readonly open: string[] = [];
+  private indicators = 0;
+  private lineStart = true;
+
+  see(lexeme: string, offset: number): Refusal | undefined {
+    if (++this.tokens > LIMITS.maxTokens) {
+      return new Refusal(
+        offset,
+        `the file is too complex: more than ${formatCount(LIMITS.maxTokens)} YAML tokens (keys, values, punctuation, line breaks) by this point; split it into smaller workflow files`,
+      );
+    }
+    if (this.afterScalarMark) {
+      // The source of a plain or block scalar: text, whatever characters it holds.
+      this.afterScalarMark = false;
+      this.lineStart = false;
+      return undefined;
+    }
+    switch (lexeme) {
+      case "\x1f": // a scalar follows
+        this.afterScalarMark = true;
+        return undefined;
+      case "\x02": // document mode, no text
+        return undefined;
+      case "\x18": // the lexer ended every open flow collection (an error)
+        this.open.length = 0;
+        return undefined;
+      case "\n":
+      case "\r\n":
+        this.lineStart = true;
+        this.indicators = 0;
+        return undefined;
+      case "[":
+      case "{":
+        this.open.push(lexeme);
+        if (this.open.length > LIMITS.maxParserNesting) return new Refusal(offset, TOO_DEEP);
+        break;
+      case "]":
+      case "}":
+        if (this.open[this.open.length - 1] === (lexeme === "]" ? "[" : "{")) this.open.pop();
+        break;
+      case "-":
+      case "?":
+      case ":":
+        // Compact nesting on one line (`- - - x`, `? ? x`); `:` separates flow pairs without nesting.
+        if ((lexeme !== ":" || this.open.length === 0) && ++this.indicators > LIMITS.maxParserNesting) return new Refusal(offset, TOO_DEEP);
+        break;
+      default:
+        if (this.lineStart && lexeme.startsWith(" ") && lexeme.length > LIMITS.maxIndent) {
+          return new Refusal(offset + LIMITS.maxIndent, `indentation is too deep (nesting at most ${LIMITS.maxDepth} levels)`);
+        }
+    }
+    this.lineStart = false;
+    return undefined;
+  }
+}
+
+/** YAML syntax problems in position order, at most `LIMITS.maxErrorsPerFile` and a count of the rest. */
+function yamlProblems(map: SourceMap, errors: YAMLError[]): Diagnostic[] {
+  if (errors.length === 0) return [];
+  const sorted = errors.length > 1 ? [...errors].sort((a, b) => a.pos[0] - b.pos[0]) : errors;
+  const toDiagnostic = (e: YAMLError): Diagnostic => ({ severity: "error", message: yamlMessage(e.code, e.message), pointer: "", ...map.spanOf(e.pos[0], e.pos[1]) });
+  const cap = LIMITS.maxErrorsPerFile;
+  const kept = sorted.slice(0, cap).map(toDiagnostic);
+  if (sorted.length <= cap) return kept;
+  return closeList(kept, toDiagnostic(sorted[cap]!), { errors: sorted.length - cap, warnings: 0 });
+}
+
+/** Collects the tree walk's problems: the first `LIMITS.maxErrorsPerFile` written out, the rest counted. */
+class Sink {
+  readonly kept: Diagnostic[] = [];
+  private first: Diagnostic | undefined;
+  private readonly omitted: Omitted = { errors: 0, warnings: 0 };
+
+  constructor(private readonly map: SourceMap) {}
+
+  get size(): number {
+    return this.kept.length + this.omitted.errors;
+  }
+
+  /** A problem at `offset`; `message` is written only when the problem is kept. */
+  add(offset: number, path: DocPath, message: () => string): void {
+    if (this.kept.length < LIMITS.maxErrorsPerFile) {
+      this.kept.push(diag(this.map, offset, path, message()));
+      return;
+    }
+    this.omitted.errors++;
+    this.first ??= diag(this.map, offset, path, "");
+  }
+
+  /** The walk visits the text in order, so the kept problems are the first ones. */
+  finish(): Diagnostic[] {
+    return closeList(this.kept, this.first, this.omitted);
+  }
+}
+
 /** Walks the parsed tree once: nesting depth, alias count, duplicate and forbidden keys. */
-function inspectTree(
-  map: SourceMap,
-  node: unknown,
-  path: Array<string | number>,
-  depth: number,
-  out: Diagnostic[],
-  counters: { aliases: number },
-): void {
+function inspectTree(map: SourceMap, node: unknown, path: Array<string | number>, depth: number, out: Sink, counters: { aliases: number }): void {
   if (isAlias(node)) {
     counters.aliases++;
     if (counters.aliases === LIMITS.maxAliases + 1) {
-      out.push(diag(map, node.range?.[0] ?? 0, path, `too many YAML aliases (at most ${LIMITS.maxAliases})`));
+      out.add(node.range?.[0] ?? 0, path, () => `too many YAML aliases (at most ${LIMITS.maxAliases})`);
     }
     return;
   }
   const tag = (node as YamlNode | null)?.tag;
   if (tag !== undefined) {
     const shown = tag.replace(/^tag:yaml\.org,2002:/, "!!");
-    out.push(diag(map, (node as YamlNode).range?.[0] ?? 0, path, `YAML tags (${shown}) are not supported in workflow files`));
+    out.add((node as YamlNode).range?.[0] ?? 0, path, () => `YAML tags (${shown}) are not supported in workflow files`);
     return;
   }
   if (!isMap(node) && !isSeq(node)) return;
   if (depth >= LIMITS.maxDepth) {
-    out.push(diag(map, node.range?.[0] ?? 0, path, `nesting is too deep (at most ${LIMITS.maxDepth} levels)`));
+    out.add(node.range?.[0] ?? 0, path, () => `nesting is too deep (at most ${LIMITS.maxDepth} levels)`);
     return;
   }
   if (isSeq(node)) {
@@ -196,22 +366,24 @@ function inspectTree(
     const key = keyString(pair);
     const keyOffset = (pair.key as YamlNode | null)?.range?.[0] ?? node.range?.[0] ?? 0;
     if (key === undefined) {
-      out.push(diag(map, keyOffset, path, "keys must be plain strings"));
+      out.add(keyOffset, path, () => "keys must be plain strings");
       continue;
     }
     const keyPath = [...path, key];
     if (key === "<<") {
-      out.push(diag(map, keyOffset, keyPath, "YAML merge keys (<<) are not supported; write the fields out, or use an alias (*name) as a whole value"));
+      out.add(keyOffset, keyPath, () => "YAML merge keys (<<) are not supported; write the fields out, or use an alias (*name) as a whole value");
       continue;
     }
     if (FORBIDDEN_KEYS.has(key)) {
-      out.push(diag(map, keyOffset, keyPath, `the key "${key}" is not allowed`));
+      out.add(keyOffset, keyPath, () => `the key "${key}" is not allowed`);
     }
     const first = seen.get(key);
     if (first) {
-      const firstLine = map.spanOf((first.key as YamlNode).range?.[0] ?? 0).line;
-      const where = path.length ? ` in ${toDisplayPath(path)}` : "";
-      out.push(diag(map, keyOffset, keyPath, `duplicate key "${key}"${where} (first defined at line ${firstLine})`));
+      out.add(keyOffset, keyPath, () => {
+        const firstLine = map.spanOf((first.key as YamlNode).range?.[0] ?? 0).line;
+        const where = path.length ? ` in ${toDisplayPath(path)}` : "";
+        return `duplicate key "${key}"${where} (first defined at line ${firstLine})`;
+      });
     } else {
       seen.set(key, pair);
     }
@@ -255,55 +427,4 @@ const YAML_MESSAGES: Record<string, string> = {
 
 function yamlMessage(code: string, message: string): string {
   return YAML_MESSAGES[code] ?? `YAML syntax error: ${message.replace(/\s+at line \d+, column \d+.*$/s, "")}`;
-}
-
-/**
- * A linear scan before the YAML parser sees the text: the parser recurses per nesting level,
- * so absurd nesting (a 10k-deep `[[[[`) is refused here without building anything.
- */
-function prescan(text: string): { offset: number; message: string } | undefined {
-  const limit = LIMITS.maxDepth * 4;
-  let flow = 0;
-  let quote: string | undefined;
-  let lineStart = true;
-  let dashes = 0;
-  let indent = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\" && quote === '"') i++;
-      else if (c === quote) quote = undefined;
-      else if (c === "\n" && flow === 0) quote = undefined;
-      continue;
-    }
-    if (c === "\n") {
-      lineStart = true;
-      dashes = 0;
-      indent = 0;
-      continue;
-    }
-    if (lineStart) {
-      if (c === " ") {
-        if (++indent > limit * 2) return { offset: i, message: `indentation is too deep (nesting at most ${LIMITS.maxDepth} levels)` };
-        continue;
-      }
-      if (c === "-" && (text[i + 1] === " " || text[i + 1] === "\n")) {
-        if (++dashes > limit) return { offset: i, message: `nesting is too deep (at most ${LIMITS.maxDepth} levels)` };
-        i++;
-        continue;
-      }
-      lineStart = false;
-    }
-    if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) {
-      const nl = text.indexOf("\n", i);
-      i = (nl === -1 ? text.length : nl) - 1;
-    } else if (c === '"' || (c === "'" && (i === 0 || /[\s[{,:]/.test(text[i - 1]!)))) {
-      quote = c;
-    } else if (c === "[" || c === "{") {
-      if (++flow > limit) return { offset: i, message: `nesting is too deep (at most ${LIMITS.maxDepth} levels)` };
-    } else if ((c === "]" || c === "}") && flow > 0) {
-      flow--;
-    }
-  }
-  return undefined;
 }

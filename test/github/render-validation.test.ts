@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/domain/diagnostic.js";
 import { renderValidationCheck, toAnnotation, type ValidationCheck } from "../../src/github/render-validation.js";
 import { GITHUB_TEXT_LIMIT } from "../../src/github/truncate.js";
-import { loadWorkflow, type WorkflowFile } from "../../src/workflows/index.js";
+import { LIMITS, loadWorkflow, type WorkflowFile } from "../../src/workflows/index.js";
 import { FIXTURES } from "../helpers/fixtures.js";
 
 /** A fixture loaded as the app would see it in a repository: under `.governance/`. */
@@ -64,6 +64,16 @@ describe("renderValidationCheck", () => {
     const check = renderValidationCheck([{ path: ".governance/many.yml", diagnostics }]);
     expect(check.annotationBatches.map((b) => b.length)).toEqual([50, 50, 20]);
     expect(check.annotationBatches.flat().map((a) => a.startLine)).toEqual(diagnostics.map((d) => d.line));
+  });
+
+  it(`caps annotations at ${LIMITS.maxAnnotations} (one create and two updates): 5,000 diagnostics → 50, 50, 50, and the summary says more exist`, () => {
+    const files = Array.from({ length: 50 }, (_, f) => ({ path: `.governance/f${f}.yml`, diagnostics: Array.from({ length: 100 }, (_, i) => diagnostic({ line: i + 1 })) }));
+    const check = renderValidationCheck(files);
+    expect(check.annotationBatches.map((b) => b.length)).toEqual([50, 50, 50]);
+    expect(check.annotationBatches.flat().map((a) => a.path)).toEqual([...Array(100).fill(".governance/f0.yml"), ...Array(50).fill(".governance/f1.yml")]);
+    expect(check.unannotated).toBe(4_850);
+    expect(check.summary).toMatch(/^\*\*50 files checked: 0 valid, 50 invalid \(5000 errors, 0 warnings\)\*\*\n\n> \*\*More problems exist than are annotated:\*\* 150 problems annotated, 4,850 more not/);
+    expect(renderValidationCheck([{ path: ".governance/few.yml", diagnostics: [diagnostic()] }]).summary).not.toContain("More problems exist");
   });
 
   it("sends columns only for one-line spans, with GitHub's inclusive end column", () => {
