@@ -7,6 +7,7 @@ import { installWebhookMiddleware } from "./http/webhook-middleware.js";
 import { createServices, type ServiceOptions, type Services } from "./services.js";
 import { openStore } from "./store/open-store.js";
 import { VERSION } from "./version.js";
+import { startWatchdog, stallMsFromEnv } from "./watchdog.js";
 
 /**
  * The app with its services given: registers the routes and webhook handlers and starts the
@@ -42,7 +43,10 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   await governanceApp(services, { appId })(probot, options);
   // In the background: the server must not wait on GitHub to start listening.
   void indexExistingInstallations(probot, services);
+  const stallMs = stallMsFromEnv(process.env);
+  const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs });
   const stop = async () => {
+    await watchdog?.stop();
     await services.scheduler.stop();
     await services.worker.stop();
     await store.close();
