@@ -8,5 +8,7 @@ export default defineConfig({
     // Real processes (the CLI) and a real database take a moment on a 2-core machine.
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // The app's stall watchdog kills its process: never the test runner's (its own test turns it on).
+    env: { GOVERNANCE_STALL_SECONDS: "0" },
   },
 });

@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { Probot, Server } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import governanceApp from "../../src/index.js";
+import { freePort } from "../helpers/app.js";
 import { loadDotEnv, startupProblem } from "../../src/startup.js";
 import { ROOT } from "../helpers/fixtures.js";
 import { VERSION } from "../../src/version.js";
@@ -20,7 +21,7 @@ describe("the app served by Probot", () => {
 
   beforeAll(async () => {
     const log = pino({ level: "silent" });
-    server = new Server({ Probot: Probot.defaults({ appId: 1, privateKey, secret: "test-secret", log }), host: "127.0.0.1", port: 0, log });
+    server = new Server({ Probot: Probot.defaults({ appId: 1, privateKey, secret: "test-secret", log }), host: "127.0.0.1", port: await freePort(), log }); // Probot reads port 0 as 3000
     await server.load(governanceApp);
     const http = await server.start();
     base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
