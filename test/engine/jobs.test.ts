@@ -15,6 +15,21 @@ const clock = new FakeClock();
 beforeEach(async () => (store = await openStore("sqlite::memory:")));
 afterEach(async () => store.close());
 
+/** The engine's dependencies over the test store, with `github` behind every installation. */
+function engineDeps(github: FakeGitHub) {
+  return {
+    store,
+    clock,
+    log: silentLogger,
+    source: new WorkflowSource(),
+    notifier: new RecordingNotifier(),
+    actions: ACTIONS,
+    githubFor: async () => github,
+    reportValidation: async () => {},
+    reporterFor: () => checkRunReporter(github, REPOSITORY, { store, clock }),
+  };
+}
+
 describe("the run job", () => {
   it("ends a run as failed, saying why, when its last attempt fails", async () => {
     const wf = workflowFrom("name: X\nversion: 1.0.0\ntriggers: [{ type: onPR }]\nsteps:\n  - id: a\n    type: action\n    action: { kind: notify, parameters: { comment: true } }\n");
@@ -23,17 +38,7 @@ describe("the run job", () => {
     const run = { ...seeded.run, id: "run-broken", dedupeKey: "broken", triggerIndex: 3 };
     await store.createRun(run);
     const github = new FakeGitHub();
-    const jobs = engineJobs({
-      store,
-      clock,
-      log: silentLogger,
-      source: new WorkflowSource(),
-      notifier: new RecordingNotifier(),
-      actions: ACTIONS,
-      githubFor: async () => github,
-      reportValidation: async () => {},
-      reporterFor: () => checkRunReporter(github, REPOSITORY, { store, clock }),
-    });
+    const jobs = engineJobs(engineDeps(github));
     const job = (attempts: number) => ({ id: "j", type: "run", payload: { runId: run.id }, attempts, runAt: clock.now().toISOString() });
     await expect(jobs.run!(job(1))).rejects.toThrow("has no trigger 3");
     expect((await store.getRun(run.id))!.status).toBe("pending");
@@ -47,17 +52,7 @@ describe("the run job", () => {
     const wf = workflowFrom("name: X\nversion: 1.0.0\ntriggers: [{ type: onPR }]\nsteps:\n  - id: a\n    type: action\n    action: { kind: notify, parameters: { comment: true } }\n");
     const { run } = await seedRun(store, wf, clock);
     const github = new FakeGitHub();
-    const deps = {
-      store,
-      clock,
-      log: silentLogger,
-      source: new WorkflowSource(),
-      notifier: new RecordingNotifier(),
-      actions: ACTIONS,
-      githubFor: async () => github,
-      reportValidation: async () => {},
-      reporterFor: () => checkRunReporter(github, REPOSITORY, { store, clock }),
-    };
+    const deps = engineDeps(github);
     // The run had started and shown its check run before its job began to kill the worker.
     await store.saveRun({ ...run, status: "running", checkRunId: 7 });
     // The seeded delivery's own job is done first: only the run job is left to claim.
