@@ -97,15 +97,19 @@ interface Answer {
  */
 function post(url: string, headers: Record<string, string | number>, write: (req: ClientRequest) => void): Promise<Answer & { sent?: number }> {
   return new Promise((resolve, reject) => {
+    let status: number | undefined;
+    const parts: Buffer[] = [];
     const req = request(url, { method: "POST", headers, agent: false }, (res) => {
-      const parts: Buffer[] = [];
+      status = res.statusCode!;
       res.on("data", (c: Buffer) => parts.push(c));
       res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(parts).toString() }));
-      res.on("error", reject);
+      res.on("error", () => resolve({ status: status!, body: Buffer.concat(parts).toString() }));
     });
     req.on("error", (err: NodeJS.ErrnoException) => {
-      if (["EPIPE", "ECONNRESET"].includes(err.code ?? "")) setTimeout(() => reject(err), 1000).unref();
-      else reject(err);
+      if (!["EPIPE", "ECONNRESET"].includes(err.code ?? "")) return reject(err);
+      // The server hung up on a body it refused: its answer may have arrived (or be arriving) first.
+      const settle = () => (status !== undefined ? resolve({ status, body: Buffer.concat(parts).toString() }) : reject(err));
+      setTimeout(settle, 3000).unref();
     });
     write(req);
   });
