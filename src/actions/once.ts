@@ -1,3 +1,4 @@
+import { RateLimitError } from "../domain/errors.js";
 import type { Clock, Store } from "../domain/ports.js";
 
 /**
@@ -8,8 +9,8 @@ import type { Clock, Store } from "../domain/ports.js";
  * claimed but never completed means an attempt died between the claim and the record: `find`
  * looks for the effect on GitHub (by a marker the effect carries) before making it again.
  *
- * This relies on one execution of a run at a time (the embedded worker runs one job at a time);
- * running one run on several workers at once needs a per-run lease first.
+ * This relies on one execution of a run at a time: a run's jobs share a concurrency key, so the
+ * queue never runs two of them at once.
  */
 export async function once<T extends Record<string, unknown>>(
   deps: { store: Store; clock: Clock },
@@ -28,7 +29,14 @@ export async function once<T extends Record<string, unknown>>(
       return { result: found, created: false };
     }
   }
-  const made = await make();
+  let made: T;
+  try {
+    made = await make();
+  } catch (err) {
+    // "Not now" from GitHub's rate limit: nothing was made, so the next try need not search for it.
+    if (err instanceof RateLimitError) await deps.store.releaseEffect(key);
+    throw err;
+  }
   await deps.store.completeEffect(key, made);
   return { result: made, created: true };
 }

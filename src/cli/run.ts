@@ -8,6 +8,7 @@ import { silentLogger, type Store } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
 import { skipWaits, type DryRunApproval } from "../engine/dry-run.js";
 import { engineJobs } from "../engine/jobs.js";
+import { runJob } from "../engine/runner.js";
 import { WorkflowSource } from "../engine/workflow-source.js";
 import { checkRunReporter } from "../github/check-reporter.js";
 import { RecordingGitHub, RecordingNotifier, type RecordedCall } from "../github/recording-port.js";
@@ -277,8 +278,8 @@ async function skipForward(store: Store, worker: Worker, approval: DryRunApprova
       notes[run.id] = { ...notes[run.id], ...skipped.notes };
       if (!skipped.changed) continue;
       moved = true;
-      await store.saveRun(skipped.run);
-      await store.enqueue({ type: "run", payload: { runId: run.id }, runAt: clock.now(), key: `run:${run.id}:dry-run:${round}` });
+      const result = await store.commitRun(skipped.run, { jobs: [runJob(run, `run:${run.id}:dry-run:${round}`, clock.now())] });
+      if (!result.committed) throw new Error(`run ${run.id} changed while the dry run moved it on`);
     }
     if (!moved) break;
     await worker.drain();

@@ -140,9 +140,17 @@ export interface Job {
   id: string;
   type: string;
   payload: Record<string, unknown>;
+  /** Attempts so far, this one included. */
   attempts: number;
+  /** Attempts this job gets before it is given up. */
+  maxAttempts: number;
   runAt: string;
+  /** The installation whose work this is (fairness is per installation). */
+  installationId?: number;
 }
+
+/** Order of service: lower first. Deliveries and runs come before maintenance. */
+export const JOB_PRIORITY = { engine: 0, maintenance: 1 } as const;
 
 export interface NewJob {
   type: string;
@@ -151,6 +159,34 @@ export interface NewJob {
   runAt?: Date;
   /** At most one job with a key is ever enqueued. */
   key?: string;
+  /** The installation whose work this is: jobs are served fairly across installations. */
+  installationId?: number;
+  /** JOB_PRIORITY.engine (default) or JOB_PRIORITY.maintenance. */
+  priority?: number;
+  /** Jobs with one concurrency key never run at the same time (a run's jobs: its id). */
+  concurrencyKey?: string;
+  /** Attempts before the job is given up (default 5). */
+  maxAttempts?: number;
+}
+
+/** What a run's single writer commits besides the run's new state. */
+export interface RunCommitExtras {
+  /** Log lines to append. */
+  log?: LogEntry[];
+  /** Jobs to enqueue in the same transaction (a continuation, a timer). */
+  jobs?: NewJob[];
+}
+
+/** A commit's outcome: the run's new version, or a conflict (another writer moved it on; reload and replay). */
+export type RunCommitResult = { committed: true; version: number } | { committed: false; storedVersion: number | undefined };
+
+/** A waiting step's entry in the wait index: what a signal looks runs up by. */
+export interface WaitQuery {
+  repository: string;
+  /** approval, issueClosed, alertResolved, checkCompleted. */
+  event: string;
+  /** Any of these targets (an approval's `#<issue>`, an issue `owner/repo#n`, a fingerprint, `name@sha`). */
+  targets: string[];
 }
 
 export interface RunFilter {
@@ -169,26 +205,50 @@ export interface Store {
   acceptDelivery(delivery: Delivery): Promise<boolean>;
   getDelivery(id: string): Promise<Delivery | undefined>;
 
-  /** Stores a new run unless one with the same dedupeKey exists; returns the stored run. */
+  /** Stores a new run (version 1) unless one with the same dedupeKey exists; returns the stored run. */
   createRun(run: Run): Promise<{ run: Run; created: boolean }>;
+  /** A run with its version and log. */
   getRun(id: string): Promise<Run | undefined>;
-  /** Persists a run's state (status, times, current step, steps, check run id); not its log. */
-  saveRun(run: Run): Promise<void>;
-  appendLog(runId: string, entries: LogEntry[]): Promise<void>;
-  /** Records a request to cancel a run (the first one wins); saveRun never overwrites it. */
-  requestCancel(runId: string, request: { actor: string; at: string }): Promise<boolean>;
+  /**
+   * The one way a run changes: its new state (status, times, steps, check run id, cancel
+   * request), its new log lines, its wait index entries (derived from its waiting steps) and
+   * the jobs it schedules, in one transaction, only if the stored version is still `run.version`.
+   * Otherwise nothing is written and the caller reloads and replays.
+   */
+  commitRun(run: Run, extras?: RunCommitExtras): Promise<RunCommitResult>;
+  /** Ids of the unfinished runs with a waiting step that matches (one indexed query). */
+  findWaitingRuns(query: WaitQuery): Promise<string[]>;
   listRuns(filter?: RunFilter): Promise<Run[]>;
 
   /** Inserts a claimed effect record, or returns the one already there. */
   claimEffect(key: string, kind: string, now: Date): Promise<{ record: EffectRecord; claimed: boolean }>;
   completeEffect(key: string, result: Record<string, unknown>): Promise<void>;
+  /** Drops a claim that was never completed: the effect was not made (GitHub said "not now"), so the next try claims afresh. */
+  releaseEffect(key: string): Promise<void>;
 
   enqueue(job: NewJob): Promise<boolean>;
-  /** Takes the next due job for `leaseMs`; a job whose lease ran out can be taken again. */
+  /**
+   * Takes the next job for `leaseMs`: a job whose lease ran out first (its worker is gone), then
+   * the most deserving due job: by priority, then fairly across installations (an installation
+   * with a backlog never delays another's first job), skipping jobs whose concurrency key is
+   * held by a running job.
+   */
   claimJob(workerId: string, now: Date, leaseMs: number): Promise<Job | undefined>;
-  completeJob(id: string): Promise<void>;
-  /** Records a failure; the job runs again at `retryAt`, or is given up when that is undefined. */
-  failJob(id: string, error: string, retryAt?: Date): Promise<void>;
+  /** Extends the leases `workerId` still holds; returns the ids it holds (a job not returned was lost). */
+  renewLeases(workerId: string, jobIds: string[], lockedUntil: Date): Promise<string[]>;
+  /** Marks a job done, only while `workerId` holds it; false when it does not (the lease was lost). */
+  completeJob(id: string, workerId: string): Promise<boolean>;
+  /** Records a failure, only while `workerId` holds it: the job runs again at `retryAt`, or is given up when that is undefined. */
+  failJob(id: string, workerId: string, error: string, retryAt?: Date): Promise<boolean>;
+  /** The workers that hold running jobs now. */
+  leaseHolders(): Promise<string[]>;
+  /** Puts the running jobs of workers that are gone back in the queue at once; returns how many. */
+  releaseLeases(workerIds: string[]): Promise<number>;
+
+  /** Records that an installation's schedules were indexed (the index persists across restarts). */
+  markInstallationIndexed(installationId: number, at: Date): Promise<void>;
+  /** Of these installations, the ones never indexed. */
+  unindexedInstallations(installationIds: number[]): Promise<number[]>;
 
   close(): Promise<void>;
 

@@ -27,8 +27,17 @@ export interface ApprovalVote {
 /** What a waiting step waits for. Times are ISO strings; a run job is due at the earliest. */
 export type WaitState =
   | { kind: "timer"; until: string }
-  | { kind: "retry"; until: string; lastError: string }
-  | { kind: "approval"; approvers: string[]; minApprovals: number; timeoutAt?: string; votes: ApprovalVote[]; author?: string }
+  | { kind: "retry"; until: string; lastError: string; /** Waiting for GitHub's rate limit, not after a failure: the try is not counted. */ paced?: boolean }
+  | {
+      kind: "approval";
+      approvers: string[];
+      minApprovals: number;
+      timeoutAt?: string;
+      votes: ApprovalVote[];
+      author?: string;
+      /** The issues and pull requests whose comments can vote (absent on runs from before: any of the repository's). */
+      issues?: number[];
+    }
   | { kind: "event"; event: "issueClosed" | "alertResolved" | "checkCompleted"; target: string; timeoutAt?: string };
 
 /** One execution of one step within a run. */
@@ -83,6 +92,8 @@ export interface Run {
   /** The commit the run's check run is attached to. */
   headSha?: string;
   checkRunId?: number;
+  /** Counts the run's commits: a writer commits only over the version it read (see Store.commitRun). */
+  version?: number;
   /** Set when someone asked to cancel: the run stops at the next step boundary. */
   cancelRequested?: { actor: string; at: string };
   steps: StepRecord[];

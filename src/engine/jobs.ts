@@ -2,9 +2,10 @@ import type { ActionHandler } from "../actions/index.js";
 import type { Delivery } from "../domain/events.js";
 import type { GitHubPort, GitHubPortFactory, Job, Notifier, RunReporter } from "../domain/ports.js";
 import type { ActionKind } from "../domain/workflow.js";
-import { DEFAULT_MAX_ATTEMPTS, NonRetriableError } from "../queue/worker.js";
+import { NonRetriableError, type JobContext } from "../queue/worker.js";
 import { processDelivery, validateHead, type IntakeDeps } from "./intake.js";
-import { executeRun } from "./runner.js";
+import { changeRun, isFinishedRun } from "./run-writer.js";
+import { executeRun, runJob } from "./runner.js";
 
 export interface EngineDeps extends IntakeDeps {
   notifier: Notifier;
@@ -14,15 +15,16 @@ export interface EngineDeps extends IntakeDeps {
 }
 
 /** The job types the worker runs: a recorded delivery becomes runs; a run executes. */
-export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promise<void>> {
+export function engineJobs(deps: EngineDeps): Record<string, (job: Job, context?: JobContext) => Promise<void>> {
   return {
     async delivery(job) {
       const delivery = await deps.store.getDelivery(String(job.payload.deliveryId));
       if (!delivery) throw new NonRetriableError(`delivery ${String(job.payload.deliveryId)} is not in the store`);
       const github = await deps.githubFor(delivery.installationId);
       for (const runId of await processDelivery(delivery, github, deps)) {
-        // One run job per run and delivery: a redelivered job changes nothing.
-        await deps.store.enqueue({ type: "run", payload: { runId }, runAt: deps.clock.now(), key: `run:${runId}:${delivery.id}` });
+        // One run job per run and delivery: a redelivered job changes nothing. (Signals commit
+        // this same job with their change; then this one is already there.)
+        await deps.store.enqueue(runJob({ id: runId, installationId: delivery.installationId }, `run:${runId}:${delivery.id}`));
       }
     },
 
@@ -36,26 +38,15 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job) => Promi
       await validateHead(delivery, trigger, baseTree, await deps.githubFor(delivery.installationId), deps);
     },
 
-    async run(job) {
+    async run(job, context) {
       const run = await deps.store.getRun(String(job.payload.runId));
       if (!run) throw new NonRetriableError(`run ${String(job.payload.runId)} is not in the store`);
       const delivery = await deps.store.getDelivery(run.deliveryId);
       if (!delivery) throw new NonRetriableError(`run ${run.id}: its delivery ${run.deliveryId} is not in the store`);
       const github = await deps.githubFor(run.installationId);
-      const reporter = deps.reporterFor(github, delivery);
-      let progress;
-      try {
-        progress = await executeRun(run, delivery, { ...deps, github, reporter });
-      } catch (err) {
-        // The last attempt: the run ends as failed, saying why, rather than waiting forever.
-        if (job.attempts >= DEFAULT_MAX_ATTEMPTS) await abandonRun(run.id, err, deps, reporter);
-        throw err;
-      }
-      if (progress.wakeAt) {
-        // A durable timer: the job survives restarts and runs at once if it fell due meanwhile.
-        const at = progress.wakeAt.toISOString();
-        await deps.store.enqueue({ type: "run", payload: { runId: run.id }, runAt: progress.wakeAt, key: `run:${run.id}:wake:${at}` });
-      }
+      // A wake-up, a timer and a rescheduling are committed by the runner itself; a run that
+      // cannot go on is ended by the worker's give-up hook (engineGiveUps) after its last attempt.
+      await executeRun(run, delivery, { ...deps, github, reporter: deps.reporterFor(github, delivery), ...(context ? { signal: context.signal } : {}) });
     },
   };
 }
@@ -78,14 +69,14 @@ export function engineGiveUps(deps: EngineDeps): Record<string, (job: Job, reaso
   };
 }
 
-/** Marks a run failed when the worker is about to give up on it (the store or GitHub kept failing). */
-async function abandonRun(runId: string, err: unknown, deps: EngineDeps, reporter: RunReporter, why = `it could not go on after ${DEFAULT_MAX_ATTEMPTS} attempts`): Promise<void> {
-  const run = await deps.store.getRun(runId);
-  if (!run || run.status === "succeeded" || run.status === "failed" || run.status === "cancelled") return;
-  const now = deps.clock.now().toISOString();
+/** Ends a run as failed, saying why, and completes its check run (a run already ended stays as it is). */
+async function abandonRun(runId: string, err: unknown, deps: EngineDeps, reporter: RunReporter, why: string): Promise<void> {
   const message = `run failed: ${why}: ${(err as Error).message ?? String(err)}`;
-  const failed = { ...run, status: "failed" as const, finishedAt: now };
-  await deps.store.saveRun(failed);
-  await deps.store.appendLog(run.id, [{ ts: now, level: "error", message }]);
-  await reporter.finished({ ...failed, log: [...run.log, { ts: now, level: "error", message }] }).catch(() => undefined);
+  const failed = await changeRun(deps.store, runId, (run) => {
+    if (isFinishedRun(run)) return undefined;
+    const now = deps.clock.now().toISOString();
+    const steps = run.steps.map((s) => (s.status === "waiting" || s.status === "running" || s.status === "pending" ? { ...s, status: "cancelled" as const, finishedAt: now } : s));
+    return { run: { ...run, status: "failed", finishedAt: now, currentStepId: undefined, steps }, log: [{ ts: now, level: "error", message }] };
+  });
+  if (failed) await reporter.finished(failed).catch(() => undefined);
 }

@@ -1,7 +1,8 @@
 import type { ActionHandler } from "../actions/index.js";
 import { ActionError } from "../actions/index.js";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
-import type { Clock, GitHubPort, Logger, Notifier, RunReporter, Store } from "../domain/ports.js";
+import { RateLimitError } from "../domain/errors.js";
+import type { Clock, GitHubPort, Logger, NewJob, Notifier, RunReporter, Store } from "../domain/ports.js";
 import type { LogEntry, LogLevel, Run, StepRecord } from "../domain/run.js";
 import type { ActionKind, Step } from "../domain/workflow.js";
 import { parseDuration } from "../workflows/durations.js";
@@ -23,6 +24,8 @@ export interface RunnerDeps {
   actions: Partial<Record<ActionKind, ActionHandler>>;
   reporter: RunReporter;
   log: Logger;
+  /** Aborted when the job running this lost its lease: stop at the next step boundary. */
+  signal?: AbortSignal;
 }
 
 /** Where a run was left: finished, or waiting (and when it next needs waking, if ever). */
@@ -31,17 +34,47 @@ export interface RunProgress {
   wakeAt?: Date;
 }
 
+/** Replays after a conflict before the job gives the turn back (and is retried). */
+const MAX_REPLAYS = 20;
+
 type Log = (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
 
+/** Another writer committed the run since this one read it: reload and replay. */
+export class RunConflictError extends Error {
+  override readonly name = "RunConflictError";
+}
+
+/** The job that continues a run: one of a run's jobs at a time (its id is the concurrency key). */
+export function runJob(run: Pick<Run, "id" | "installationId">, key: string, runAt?: Date): NewJob {
+  return { type: "run", payload: { runId: run.id }, key, installationId: run.installationId, concurrencyKey: run.id, ...(runAt ? { runAt } : {}) };
+}
+
 /**
- * Executes a run as far as it can go. Every step transition is written to the store before the
- * next begins. A run interrupted at any point resumes here: its position is replayed from the
- * step records, and a step that was in progress runs again with the same idempotency key,
- * which finds the side effect it already made instead of repeating it. A run that waits (a
- * timer, an approval, an event, a retry) is left `running` with its waiting steps recorded,
- * and the caller wakes it at `wakeAt` or when a signal arrives.
+ * Executes a run as far as it can go. Every step transition is committed before the next
+ * begins, with its log lines and the jobs it schedules, over the version that was read: when
+ * another writer (a signal, a cancel) committed in between, the run is reloaded and replayed
+ * from its records. A run interrupted at any point resumes here the same way: a step that was in
+ * progress runs again with the same idempotency key, which finds the side effect it already
+ * made instead of repeating it. A run that waits (a timer, an approval, an event, a retry, the
+ * rate limit) is left `running` with its waiting steps recorded and a job at `wakeAt`; a
+ * signal's commit enqueues the job that wakes it sooner.
  */
 export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerDeps): Promise<RunProgress> {
+  let run = initial;
+  for (let replay = 0; ; replay++) {
+    try {
+      return await executeOnce(run, delivery, deps, replay > 0);
+    } catch (err) {
+      if (!(err instanceof RunConflictError) || replay >= MAX_REPLAYS) throw err;
+      const reloaded = await deps.store.getRun(run.id);
+      if (!reloaded) throw new Error(`run ${run.id} is no longer in the store`);
+      deps.log.debug({ runId: run.id, version: reloaded.version }, "run changed under its writer; replaying");
+      run = reloaded;
+    }
+  }
+}
+
+async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, replaying: boolean): Promise<RunProgress> {
   let run = initial;
   if (isFinished(run)) return { run };
   const trigger = delivery.triggers[run.triggerIndex];
@@ -51,68 +84,90 @@ export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerD
     pendingLog.push({ ts: deps.clock.now().toISOString(), level, message, ...(meta ? { meta } : {}) });
     deps.log[level === "debug" ? "debug" : level]({ runId: run.id, ...meta }, message);
   };
-  const save = async (state: Run = run) => {
-    await deps.store.saveRun(state);
-    if (pendingLog.length > 0) await deps.store.appendLog(state.id, pendingLog.splice(0));
+  /** Commits a state with the log lines since the last commit; returns it with its new version. */
+  const commit: Commit = async (state, jobs = []) => {
+    const lines = pendingLog.splice(0);
+    const result = await deps.store.commitRun(state, { log: lines, jobs });
+    if (!result.committed) throw new RunConflictError(`run ${state.id} moved on to version ${result.storedVersion ?? "?"} since version ${state.version ?? 1} was read`);
+    return { ...state, version: result.version, log: [...state.log, ...lines] };
   };
 
   if (run.status === "pending") {
-    run = { ...run, status: "running", startedAt: deps.clock.now().toISOString() };
-    log("info", `run started: ${run.definition.name} ${run.definition.version} from ${run.workflowPath}@${run.workflowCommit.slice(0, 7)}`, { trigger: describeTrigger(trigger) });
-    await save();
-    const checkRunId = await deps.reporter.started(run).catch((err: unknown) => {
+    const starting: Run = { ...run, status: "running", startedAt: deps.clock.now().toISOString() };
+    // The check run first, then one commit of the start with its id: a crash in between finds
+    // the check run again by its idempotency key.
+    let checkRunId: number | undefined;
+    try {
+      checkRunId = await deps.reporter.started(starting);
+    } catch (err) {
+      if (err instanceof RateLimitError) return reschedule(run, err, deps);
       log("warn", `could not create the check run: ${errorMessage(err)}`);
-      return undefined;
-    });
-    if (checkRunId !== undefined) {
-      run = { ...run, checkRunId };
-      await save();
     }
+    log("info", `run started: ${run.definition.name} ${run.definition.version} from ${run.workflowPath}@${run.workflowCommit.slice(0, 7)}`, { trigger: describeTrigger(trigger) });
+    run = await commit(checkRunId === undefined ? starting : { ...starting, checkRunId });
   }
-  let wasWaiting = run.steps.some((s) => s.status === "waiting");
+  let wasWaiting = run.steps.some((s) => s.status === "waiting" && !isPaced(s));
+  let resuming = replaying;
 
   for (;;) {
-    // Cancellation is honoured at step boundaries; it is stored apart from the run's state.
-    const cancel = (await deps.store.getRun(run.id))?.cancelRequested;
-    if (cancel) return { run: await finish(run, "cancelled", `run cancelled by ${cancel.actor} at a step boundary`, deps, log, save) };
-
+    if (deps.signal?.aborted) throw new Error(`run ${run.id}: stopped at a step boundary: ${errorMessage(deps.signal.reason)}`);
     run = resolveDueWaits(run, deps.clock.now(), log);
     const position = locate(run);
     const ready = position.ready[0];
+    // Cancellation is honoured at step boundaries: a step cut off in flight finishes first.
+    if (run.cancelRequested && !ready?.resume) {
+      return { run: await finish(run, "cancelled", `run cancelled by ${run.cancelRequested.actor} at a step boundary`, deps, log, commit) };
+    }
     if (ready) {
       if (wasWaiting) {
         wasWaiting = false;
         await deps.reporter.progress(run).catch((err: unknown) => log("warn", `could not update the check run: ${errorMessage(err)}`));
       }
-      run = await executeStep(run, ready, trigger, delivery, deps, log);
-      await save();
+      run = await commit(await executeStep(run, ready, trigger, delivery, deps, log, commit, resuming));
+      resuming = false;
       continue;
     }
     if (position.waiting.length > 0) {
-      // The reporter reads the in-memory run; one save afterwards stores it and any warning.
-      await deps.reporter.progress(run).catch((err: unknown) => log("warn", `could not update the check run: ${errorMessage(err)}`));
-      await save();
+      // Waiting for people or events shows on the check run; waiting for the rate limit does not.
+      if (position.waiting.some((s) => !isPaced(s))) {
+        await deps.reporter.progress(run).catch((err: unknown) => log("warn", `could not update the check run: ${errorMessage(err)}`));
+      }
       const times = position.waiting.map(dueAt).filter((t): t is string => t !== undefined).sort();
-      return { run, ...(times[0] ? { wakeAt: new Date(times[0]) } : {}) };
+      const wakeAt = times[0] ? new Date(times[0]) : undefined;
+      // The timer's job commits with the wait: a durable timer that survives restarts.
+      run = await commit(run, wakeAt ? [runJob(run, `run:${run.id}:wake:${wakeAt.toISOString()}`, wakeAt)] : []);
+      return { run, ...(wakeAt ? { wakeAt } : {}) };
     }
     const failed = position.failed;
     const reason = failed.length > 0 ? `step ${failed.map((f) => `"${f.stepId}"`).join(", ")} failed: ${failed[0]!.error ?? "unknown error"}` : undefined;
-    return { run: await finish(run, reason ? "failed" : "succeeded", reason ? `run failed: ${reason}` : "run succeeded", deps, log, save) };
+    return { run: await finish(run, reason ? "failed" : "succeeded", reason ? `run failed: ${reason}` : "run succeeded", deps, log, commit) };
   }
+}
+
+type Commit = (state: Run, jobs?: NewJob[]) => Promise<Run>;
+
+/** Not started because GitHub's rate limit says not now: the run comes back when it allows. */
+async function reschedule(run: Run, err: RateLimitError, deps: RunnerDeps): Promise<RunProgress> {
+  const wakeAt = err.retryAt;
+  deps.log.info({ runId: run.id, retryAt: wakeAt.toISOString() }, `run waits for GitHub's rate limit: ${err.message}`);
+  await deps.store.enqueue(runJob(run, `run:${run.id}:wake:${wakeAt.toISOString()}`, wakeAt));
+  return { run, wakeAt };
+}
+
+function isPaced(record: StepRecord): boolean {
+  return record.status === "waiting" && record.waiting?.kind === "retry" && record.waiting.paced === true;
 }
 
 function isFinished(run: Run): boolean {
   return run.status === "succeeded" || run.status === "failed" || run.status === "cancelled";
 }
 
-async function finish(run: Run, status: "succeeded" | "failed" | "cancelled", message: string, deps: RunnerDeps, log: Log, save: (state: Run) => Promise<void>): Promise<Run> {
+async function finish(run: Run, status: "succeeded" | "failed" | "cancelled", message: string, deps: RunnerDeps, log: Log, commit: Commit): Promise<Run> {
   log(status === "failed" ? "error" : "info", message);
   const now = deps.clock.now().toISOString();
   // Steps still waiting or interrupted end with the run.
   const steps = run.steps.map((s) => (s.status === "waiting" || s.status === "running" || s.status === "pending" ? { ...s, status: "cancelled" as const, finishedAt: now } : s));
-  let done: Run = { ...run, steps, status, finishedAt: now, currentStepId: undefined };
-  await save(done);
-  done = (await deps.store.getRun(run.id)) ?? done;
+  const done = await commit({ ...run, steps, status, finishedAt: now, currentStepId: undefined });
   await deps.reporter.finished(done).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
   return done;
 }
@@ -125,7 +180,8 @@ function resolveDueWaits(run: Run, now: Date, log: Log): Run {
     if (!outcome) return record;
     changed = true;
     if (outcome === "retry") {
-      log("info", `step ${record.stepId}: trying again (try ${(record.tries ?? 1) + 1})`, { stepId: record.stepId });
+      if (record.waiting?.kind === "retry" && record.waiting.paced) log("debug", `step ${record.stepId}: going on after the rate limit`, { stepId: record.stepId });
+      else log("info", `step ${record.stepId}: trying again (try ${record.tries ?? 2})`, { stepId: record.stepId });
       const { waiting: _w, ...rest } = record;
       return { ...rest, status: "running" as const };
     }
@@ -148,7 +204,7 @@ export function completeWaiting(run: Run, record: StepRecord, outcome: string, n
   return { ...base, status: "succeeded", next: route.next };
 }
 
-async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delivery: Delivery, deps: RunnerDeps, log: Log): Promise<Run> {
+async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delivery: Delivery, deps: RunnerDeps, log: Log, commit: Commit, replaying: boolean): Promise<Run> {
   const steps = run.definition.steps;
   const index = steps.findIndex((s) => s.id === ready.stepId);
   const step = steps[index]!;
@@ -178,11 +234,12 @@ async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delive
   }
 
   if (!ready.resume) {
-    // "running" is stored before any side effect: a crash from here on resumes this very step.
     log("info", `step ${step.id} started${step.name ? ` (${step.name})` : ""}`, { stepId: step.id, execution: base.attempt });
     run = put(base);
-    await deps.store.saveRun(run);
-  } else if (!ready.resume.error) {
+    // An action's "running" is committed before its side effect: a crash from here on resumes
+    // this very step. Other steps have no effect outside the store: their outcome is the commit.
+    if (step.type === "action") run = await commit(run);
+  } else if (!ready.resume.error && !replaying) {
     // A retry carries its last error; a record without one was cut off by a crash.
     log("warn", `step ${step.id} resumed after an interruption`, { stepId: step.id });
   }
@@ -226,7 +283,7 @@ async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delive
       }
       case "approval":
       case "wait": {
-        const start = step.type === "approval" ? startApproval(step, trigger, deps.clock.now()) : startWait(step, run, trigger, deps.clock.now());
+        const start = step.type === "approval" ? startApproval(step, trigger, deps.clock.now(), voteIssues(delivery, trigger)) : startWait(step, run, trigger, deps.clock.now());
         log("info", `step ${step.id}: ${start.message}`, { stepId: step.id });
         if ("waiting" in start) return put({ ...clean(base), status: "waiting", waiting: start.waiting });
         return put(completeWaiting(run, { ...clean(base), status: "waiting" }, start.outcome, deps.clock.now(), log));
@@ -235,6 +292,16 @@ async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delive
   } catch (err) {
     return put(failure(step, index, steps, base, parameters, err, deps.clock.now(), log));
   }
+}
+
+/** The issues whose comments vote on an approval: the pull request, the manual run's issue, the event's issue (issues the run opens count too: see the wait index). */
+function voteIssues(delivery: Delivery, trigger: TriggerEvent): number[] {
+  const issues: number[] = [];
+  if (trigger.kind === "pullRequest") issues.push(trigger.pullRequest.number);
+  if (trigger.kind === "manual" && trigger.issueNumber !== undefined) issues.push(trigger.issueNumber);
+  const issue = (delivery.payload as { issue?: { number?: unknown } } | undefined)?.issue?.number;
+  if (typeof issue === "number") issues.push(issue);
+  return [...new Set(issues)];
 }
 
 /** A record without the leftovers of an earlier try. */
@@ -247,6 +314,13 @@ function clean(record: StepRecord): StepRecord {
 function failure(step: Step, index: number, steps: readonly Step[], base: StepRecord, parameters: Record<string, unknown> | undefined, err: unknown, now: Date, log: Log): StepRecord {
   const message = errorMessage(err);
   const tries = base.tries ?? 1;
+  if (err instanceof RateLimitError) {
+    // Not a failure: GitHub's limit for this installation says "not now". The step goes on at
+    // the time it allows, without using one of its tries, and no worker slot waits for it.
+    const until = err.retryAt.toISOString();
+    log("info", `step ${step.id}: ${message}; going on at ${until}`, { stepId: step.id });
+    return { ...clean(base), ...(parameters ? { parameters } : {}), status: "waiting", error: message, waiting: { kind: "retry", until, lastError: message, paced: true } };
+  }
   const maxAttempts = step.retry?.maxAttempts ?? 1;
   const withParameters = parameters ? { parameters } : {};
   if (isTransient(err) && tries < maxAttempts) {

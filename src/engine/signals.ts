@@ -1,7 +1,8 @@
 import type { Delivery, Signal } from "../domain/events.js";
 import type { Clock, GitHubPort, Logger, Store } from "../domain/ports.js";
 import type { ApprovalVote, LogEntry, Run, StepRecord } from "../domain/run.js";
-import { completeWaiting } from "./runner.js";
+import { changeRun, isFinishedRun } from "./run-writer.js";
+import { completeWaiting, runJob } from "./runner.js";
 
 export interface SignalDeps {
   store: Store;
@@ -12,56 +13,75 @@ export interface SignalDeps {
 /**
  * Applies a signal to the runs of the delivery's repository that wait for it: records an
  * approval or rejection (only from a listed approver, never the pull request's author), ends
- * event waits, requests a cancel. Returns the ids of the runs to wake. A signal that arrives
- * while the app is down comes back as a redelivered webhook and is applied then.
+ * event waits, requests a cancel. The runs are found through the wait index (one query
+ * however many runs exist); each change is committed as the run's single writer, with the job
+ * that continues the run in the same transaction, so a crash can never leave a decided
+ * approval without a job to act on it. Returns the ids of the runs changed. A signal that
+ * arrives while the app is down comes back as a redelivered webhook and is applied then.
  */
 export async function applySignal(delivery: Delivery, signal: Signal, github: GitHubPort, deps: SignalDeps): Promise<string[]> {
+  const continuation = (run: Run) => [runJob(run, `run:${run.id}:${delivery.id}`)];
   if (signal.type === "cancel") {
     const run = await deps.store.getRun(signal.runId);
-    if (!run || run.repository !== delivery.repository.fullName || isFinished(run)) return [];
+    if (!run || run.repository !== delivery.repository.fullName || isFinishedRun(run)) return [];
     // Stopping a run takes the same right as starting one by hand.
     const permission = await github.getPermission({ owner: delivery.repository.owner, repo: delivery.repository.name }, signal.actor);
     if (!["admin", "maintain", "write"].includes(permission)) {
-      await deps.store.appendLog(run.id, [entry(deps, "warn", `ignored a cancel from ${signal.actor}: cancelling needs write access`)]);
+      await changeRun(deps.store, run.id, (current) => ({ run: current, log: [entry(deps, "warn", `ignored a cancel from ${signal.actor}: cancelling needs write access`)] }));
       return [];
     }
-    const requested = await deps.store.requestCancel(run.id, { actor: signal.actor, at: signal.at });
-    if (requested) await deps.store.appendLog(run.id, [entry(deps, "warn", `cancel requested by ${signal.actor} (${signal.via})`)]);
-    return [run.id];
+    // The first request wins; the run stops at its next step boundary.
+    const changed = await changeRun(deps.store, run.id, (current) =>
+      current.cancelRequested || isFinishedRun(current)
+        ? undefined
+        : { run: { ...current, cancelRequested: { actor: signal.actor, at: signal.at } }, log: [entry(deps, "warn", `cancel requested by ${signal.actor} (${signal.via})`)], jobs: continuation(current) },
+    );
+    return changed ? [run.id] : [];
   }
-  const candidates = await waitingRuns(delivery, signal, deps);
+  const refusals = new Map<string, Promise<string | undefined>>();
   const woken: string[] = [];
-  for (const run of candidates) {
-    const log: LogEntry[] = [];
-    const steps = await Promise.all(run.steps.map((record) => applyToRecord(run, record, signal, github, deps, log)));
-    if (log.length === 0) continue;
-    await deps.store.saveRun({ ...run, steps });
-    await deps.store.appendLog(run.id, log);
-    woken.push(run.id);
+  for (const runId of await waitingRunIds(delivery, signal, deps)) {
+    const changed = await changeRun(deps.store, runId, async (run) => {
+      if (run.repository !== delivery.repository.fullName || run.status !== "running") return undefined;
+      const log: LogEntry[] = [];
+      const steps = await Promise.all(run.steps.map((record) => applyToRecord(run, record, signal, github, deps, log, refusals)));
+      return log.length === 0 ? undefined : { run: { ...run, steps }, log, jobs: continuation(run) };
+    });
+    if (changed) woken.push(runId);
   }
   return woken;
-}
-
-function isFinished(run: Run): boolean {
-  return run.status === "succeeded" || run.status === "failed" || run.status === "cancelled";
 }
 
 function entry(deps: SignalDeps, level: LogEntry["level"], message: string, meta?: Record<string, unknown>): LogEntry {
   return { ts: deps.clock.now().toISOString(), level, message, ...(meta ? { meta } : {}) };
 }
 
-/** The unfinished runs of the repository a signal can concern. */
-async function waitingRuns(delivery: Delivery, signal: Signal, deps: SignalDeps): Promise<Run[]> {
-  if (signal.type === "approval" && signal.runId) {
-    const run = await deps.store.getRun(signal.runId);
-    return run && run.repository === delivery.repository.fullName && run.status === "running" ? [run] : [];
+/** The runs a signal can concern, from the wait index. */
+async function waitingRunIds(delivery: Delivery, signal: Exclude<Signal, { type: "cancel" }>, deps: SignalDeps): Promise<string[]> {
+  const repository = delivery.repository.fullName;
+  switch (signal.type) {
+    case "approval":
+      if (signal.runId) return [signal.runId];
+      if (signal.issueNumber === undefined) return [];
+      return deps.store.findWaitingRuns({ repository, event: "approval", targets: [`#${signal.issueNumber}`, "*"] });
+    case "issueClosed":
+      return deps.store.findWaitingRuns({ repository, event: "issueClosed", targets: [`${signal.repository}#${signal.number}`] });
+    case "alertResolved":
+      return deps.store.findWaitingRuns({ repository, event: "alertResolved", targets: [signal.fingerprint] });
+    case "checkCompleted":
+      return deps.store.findWaitingRuns({ repository, event: "checkCompleted", targets: [`${signal.name}@${signal.headSha}`] });
   }
-  const listed = await deps.store.listRuns({ repository: delivery.repository.fullName, status: "running", limit: 500 });
-  const runs = await Promise.all(listed.map((r) => deps.store.getRun(r.id)));
-  return runs.filter((r): r is Run => r !== undefined && r.steps.some((s) => s.status === "waiting"));
 }
 
-async function applyToRecord(run: Run, record: StepRecord, signal: Signal, github: GitHubPort, deps: SignalDeps, log: LogEntry[]): Promise<StepRecord> {
+async function applyToRecord(
+  run: Run,
+  record: StepRecord,
+  signal: Signal,
+  github: GitHubPort,
+  deps: SignalDeps,
+  log: LogEntry[],
+  refusals: Map<string, Promise<string | undefined>>,
+): Promise<StepRecord> {
   const w = record.waiting;
   if (record.status !== "waiting" || !w) return record;
   const now = deps.clock.now();
@@ -69,7 +89,10 @@ async function applyToRecord(run: Run, record: StepRecord, signal: Signal, githu
   if (signal.type === "approval" && w.kind === "approval") {
     if (signal.stepId && signal.stepId !== record.stepId) return record;
     if (signal.via === "comment" && !(await concernsIssue(run, signal.issueNumber, deps.store))) return record;
-    const refusal = await voteRefusal(w, signal.actor, github);
+    // Asked once per signal and approver list, however often a conflict makes the change run again.
+    const asked = `${record.stepId}#${record.attempt}`;
+    if (!refusals.has(asked)) refusals.set(asked, voteRefusal(w, signal.actor, github));
+    const refusal = await refusals.get(asked)!;
     if (refusal) {
       logger("warn", `step ${record.stepId}: ignored /${signal.decision} from ${signal.actor}: ${refusal}`, { stepId: record.stepId });
       return record;

@@ -6,13 +6,13 @@ import { parseDuration } from "../workflows/durations.js";
 /** What starting an approval or wait step leads to: a wait, or (a time already past) an outcome. */
 export type WaitStart = { waiting: WaitState; message: string } | { outcome: string; message: string };
 
-/** The state an approval step waits in. */
-export function startApproval(step: ApprovalStep, trigger: TriggerEvent, now: Date): WaitStart {
+/** The state an approval step waits in; `issues` are the issue and pull request numbers whose comments vote. */
+export function startApproval(step: ApprovalStep, trigger: TriggerEvent, now: Date, issues: number[] = []): WaitStart {
   const { approvers, minApprovals = 1, timeout } = step.approval;
   const timeoutAt = timeout ? new Date(now.getTime() + parseDuration(timeout)!).toISOString() : undefined;
   const author = trigger.kind === "pullRequest" ? trigger.pullRequest.author : undefined;
   return {
-    waiting: { kind: "approval", approvers, minApprovals, ...(timeoutAt ? { timeoutAt } : {}), votes: [], ...(author ? { author } : {}) },
+    waiting: { kind: "approval", approvers, minApprovals, ...(timeoutAt ? { timeoutAt } : {}), votes: [], ...(author ? { author } : {}), issues },
     message: `waiting for ${minApprovals} approval${minApprovals === 1 ? "" : "s"} from ${approvers.join(", ")}${timeout ? ` (times out after ${timeout})` : ""}`,
   };
 }

@@ -7,10 +7,17 @@ import { NonRetriableError } from "./errors.js";
 export { NonRetriableError } from "./errors.js";
 export { exponentialBackoff, type Backoff } from "./backoff.js";
 
-/** Runs one job. Throw to fail it: a `NonRetriableError` gives it up, anything else retries it. */
-export type JobHandler = (job: Job) => Promise<void>;
+/** What a handler gets besides its job. */
+export interface JobContext {
+  /** Aborted when this worker lost the job's lease (another worker may run it now) or stops: end at the next safe point. */
+  signal: AbortSignal;
+  workerId: string;
+}
 
-/** Attempts a job gets unless the worker is told otherwise; handlers may act on the last one. */
+/** Runs one job. Throw to fail it: a `NonRetriableError` gives it up, anything else retries it. */
+export type JobHandler = (job: Job, context: JobContext) => Promise<void>;
+
+/** Attempts a job gets unless it says otherwise; handlers may act on the last one. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** The logging the worker needs (pino and the domain's Logger fit). */
@@ -21,11 +28,19 @@ export interface WorkerOptions {
   /** A handler per job type. */
   handlers: Record<string, JobHandler>;
   clock?: Clock;
-  /** Names this worker in job leases (default: host/pid/random). */
+  /** Names this worker in job leases (default: host/pid/random, which lets a restart on the same host see that the old worker is gone). */
   workerId?: string;
-  /** How long a claimed job stays this worker's; after that another worker may take it over (default 2 min). */
+  /** Jobs run at once (default 1). Slots are never held while waiting on GitHub's pacing: paced work is rescheduled. */
+  concurrency?: number;
+  /**
+   * How long a claimed job stays this worker's without a heartbeat (default 30 s). The worker
+   * renews the leases of the jobs in hand every `heartbeatMs`, so a long job keeps its lease
+   * and a dead worker's jobs are free again soon.
+   */
   leaseMs?: number;
-  /** Attempts before a failing job is given up (default 5). */
+  /** How often the leases in hand are renewed (default a third of leaseMs). */
+  heartbeatMs?: number;
+  /** A cap on every job's own attempts (default: each job's maxAttempts). */
   maxAttempts?: number;
   /** Delay before a retry (default: 1 s doubling, capped at 5 min). */
   backoff?: Backoff;
@@ -42,24 +57,33 @@ export interface WorkerOptions {
 const silent: WorkerLog = { info() {}, warn() {}, error() {} };
 const systemClock: Clock = { now: () => new Date() };
 
+/** The workers alive in this process: a lease held by another id of this process belongs to a worker that is gone. */
+const liveHere = new Set<string>();
+
 /**
- * Runs jobs from a Store, one at a time. Several workers (in one process or many) can share a
- * store: the store hands each due job to one of them. A handler's failure never escapes: the
- * job is retried with backoff, or given up and logged.
+ * Runs jobs from a Store, up to `concurrency` at a time. Several workers (in one process or
+ * many) can share a store: the store hands each due job to one of them, fairly across
+ * installations and never two jobs of one run at once. A handler's failure never escapes: the
+ * job is retried with backoff, or given up and logged. Only the worker holding a job's lease
+ * records its outcome.
  */
 export class Worker {
   readonly workerId: string;
   readonly #store: Store;
   readonly #handlers: Record<string, JobHandler>;
   readonly #clock: Clock;
+  readonly #concurrency: number;
   readonly #leaseMs: number;
+  readonly #heartbeatMs: number;
   readonly #maxAttempts: number;
   readonly #backoff: Backoff;
   readonly #pollIntervalMs: number;
   readonly #log: WorkerLog;
   readonly #onGiveUp: Record<string, (job: Job, reason: string) => Promise<void>>;
-  readonly #inHand = new Set<Promise<void>>();
+  /** Jobs in hand, by id: what they run as and how to tell them to stop. */
+  readonly #inHand = new Map<string, { done: Promise<void>; abort: AbortController }>();
   #loop: Promise<void> | undefined;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
   #running = false;
   #notified = false;
   #wake: (() => void) | undefined;
@@ -69,19 +93,35 @@ export class Worker {
     this.#handlers = options.handlers;
     this.#clock = options.clock ?? systemClock;
     this.workerId = options.workerId ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    this.#leaseMs = options.leaseMs ?? 2 * 60_000;
-    this.#maxAttempts = Math.max(1, Math.trunc(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
+    this.#concurrency = Math.max(1, Math.trunc(options.concurrency ?? 1));
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#heartbeatMs = Math.max(10, options.heartbeatMs ?? Math.floor(this.#leaseMs / 3));
+    this.#maxAttempts = Math.max(1, Math.trunc(options.maxAttempts ?? Number.MAX_SAFE_INTEGER));
     this.#backoff = options.backoff ?? exponentialBackoff();
     this.#pollIntervalMs = options.pollIntervalMs ?? 250;
     this.#log = options.log ?? silent;
     this.#onGiveUp = options.onGiveUp ?? {};
+    liveHere.add(this.workerId);
   }
 
-  /** Starts polling for due jobs in the background; does nothing when already started. */
+  /** How many jobs are in hand now. */
+  get busy(): number {
+    return this.#inHand.size;
+  }
+
+  /**
+   * Starts working in the background: first takes back at once the jobs of workers that are
+   * gone (a previous process on this host, killed), then polls for due jobs. Does nothing when
+   * already started.
+   */
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#loop = this.#poll();
+    this.#heartbeat = setInterval(() => void this.#renew(), this.#heartbeatMs);
+    this.#heartbeat.unref?.();
+    this.#loop = this.takeOverGoneWorkers()
+      .catch((err: unknown) => this.#log.error({ err, workerId: this.workerId }, "could not take over the jobs of stopped workers"))
+      .then(() => this.#poll());
   }
 
   /** Wakes an idle worker now: call it after an enqueue instead of waiting for the next poll. */
@@ -90,112 +130,176 @@ export class Worker {
     this.#wake?.();
   }
 
-  /** Stops polling; resolves once the job in hand (if any) has finished and been recorded. */
+  /** Stops polling; resolves once the jobs in hand have finished and been recorded. */
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
-    await Promise.allSettled([...this.#inHand]);
+    await Promise.allSettled([...this.#inHand.values()].map((j) => j.done));
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    liveHere.delete(this.workerId);
   }
 
-  /** Runs due jobs until none is left; resolves with how many ran. Store errors reject it. */
+  /** Runs due jobs (up to `concurrency` at once) until none is left; resolves with how many ran. Store errors reject it. */
   async drain(): Promise<number> {
     let count = 0;
-    while (await this.#runNext()) count++;
-    return count;
+    for (;;) {
+      const batch: Promise<void>[] = [];
+      while (batch.length < this.#concurrency) {
+        const job = await this.#store.claimJob(this.workerId, this.#clock.now(), this.#leaseMs);
+        if (!job) break;
+        batch.push(this.#launch(job));
+      }
+      if (batch.length === 0) return count;
+      count += batch.length;
+      await Promise.all(batch);
+    }
+  }
+
+  /**
+   * Puts back in the queue the running jobs of workers on this host that are gone: their
+   * process is dead, or it is this process and the worker is no longer alive in it. Leases of
+   * other hosts' workers are left to run out. Returns how many jobs came back.
+   */
+  async takeOverGoneWorkers(): Promise<number> {
+    const gone = (await this.#store.leaseHolders()).filter((id) => id !== this.workerId && isGone(id));
+    if (gone.length === 0) return 0;
+    const released = await this.#store.releaseLeases(gone);
+    if (released > 0) this.#log.warn({ workerId: this.workerId, released, workers: gone.slice(0, 10) }, "took over the jobs of stopped workers");
+    return released;
   }
 
   async #poll(): Promise<void> {
     while (this.#running) {
       this.#notified = false;
-      let worked = false;
       try {
-        worked = await this.#runNext();
+        while (this.#running && this.#inHand.size < this.#concurrency) {
+          const job = await this.#store.claimJob(this.workerId, this.#clock.now(), this.#leaseMs);
+          if (!job) break;
+          void this.#launch(job);
+        }
       } catch (err) {
         // The store is unreachable or busy: wait a poll interval rather than spin.
         this.#log.error({ err, workerId: this.workerId }, "cannot claim a job; will try again");
       }
-      if (!worked) await this.#idle();
+      await this.#idle();
     }
   }
 
-  /** Waits a poll interval, or less when notified or stopped. */
+  /** Waits until a slot frees, a notify, a stop, or (with a free slot) a poll interval. */
   async #idle(): Promise<void> {
-    if (this.#notified || !this.#running) return;
+    if (!this.#running) return;
+    const full = this.#inHand.size >= this.#concurrency;
+    if (this.#notified && !full) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.#pollIntervalMs);
+      const timer = full ? undefined : setTimeout(done, this.#pollIntervalMs);
       this.#wake = done;
       function done() {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         resolve();
       }
     });
     this.#wake = undefined;
   }
 
-  /** Claims one due job and runs it; false when none is due. */
-  async #runNext(): Promise<boolean> {
-    const job = await this.#store.claimJob(this.workerId, this.#clock.now(), this.#leaseMs);
-    if (!job) return false;
-    const running = this.#run(job);
-    this.#inHand.add(running);
+  /** Runs a claimed job in a slot; resolves when its outcome is recorded. */
+  #launch(job: Job): Promise<void> {
+    const abort = new AbortController();
+    const done = this.#run(job, abort.signal).finally(() => {
+      this.#inHand.delete(job.id);
+      // A slot is free: a worker waiting for one looks for the next job.
+      this.#wake?.();
+    });
+    this.#inHand.set(job.id, { done, abort });
+    return done;
+  }
+
+  /** Renews the leases in hand; a job whose lease was lost is told to stop. */
+  async #renew(): Promise<void> {
+    const ids = [...this.#inHand.keys()];
+    if (ids.length === 0) return;
     try {
-      await running;
-    } finally {
-      this.#inHand.delete(running);
+      const held = new Set(await this.#store.renewLeases(this.workerId, ids, new Date(this.#clock.now().getTime() + this.#leaseMs)));
+      for (const id of ids) {
+        if (held.has(id)) continue;
+        const job = this.#inHand.get(id);
+        if (!job || job.abort.signal.aborted) continue;
+        this.#log.warn({ jobId: id, workerId: this.workerId }, "lost the lease of a job in hand; it stops at its next safe point");
+        job.abort.abort(new Error("the job's lease was lost"));
+      }
+    } catch (err) {
+      this.#log.error({ err, workerId: this.workerId }, "cannot renew job leases; will try again");
     }
-    return true;
   }
 
   /** Runs a claimed job and records the outcome; never throws. */
-  async #run(job: Job): Promise<void> {
+  async #run(job: Job, signal: AbortSignal): Promise<void> {
+    const maxAttempts = Math.min(job.maxAttempts, this.#maxAttempts);
     const ctx = { jobId: job.id, type: job.type, attempt: job.attempts, workerId: this.workerId };
     const handler = Object.hasOwn(this.#handlers, job.type) ? this.#handlers[job.type] : undefined;
     if (!handler) return this.#giveUp(job, `no handler for job type "${job.type}"`, ctx);
     // More attempts than allowed means earlier ones never recorded an outcome: the process
     // died while running it. Running it again could crash the next worker too.
-    if (job.attempts > this.#maxAttempts) {
-      return this.#giveUp(job, `gave up after ${this.#maxAttempts} attempts that never finished (the worker stopped each time)`, ctx);
+    if (job.attempts > maxAttempts) {
+      return this.#giveUp(job, `gave up after ${maxAttempts} attempts that never finished (the worker stopped each time)`, ctx);
     }
     try {
-      await handler(job);
+      await handler(job, { signal, workerId: this.workerId });
     } catch (err) {
-      return this.#failed(job, err, ctx);
+      return this.#failed(job, err, maxAttempts, ctx);
     }
-    await this.#record(() => this.#store.completeJob(job.id), ctx);
+    await this.#record(() => this.#store.completeJob(job.id, this.workerId), ctx);
     this.#log.info(ctx, "job done");
   }
 
-  async #failed(job: Job, err: unknown, ctx: Record<string, unknown>): Promise<void> {
+  async #failed(job: Job, err: unknown, maxAttempts: number, ctx: Record<string, unknown>): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof NonRetriableError) return this.#giveUp(job, message, { ...ctx, err });
-    if (job.attempts >= this.#maxAttempts) {
+    if (job.attempts >= maxAttempts) {
       return this.#giveUp(job, `${message} (gave up after ${job.attempts} attempts)`, { ...ctx, err });
     }
     const retryAt = new Date(this.#clock.now().getTime() + Math.max(0, this.#backoff(job.attempts)));
     this.#log.warn({ ...ctx, err, retryAt: retryAt.toISOString() }, "job failed; will retry");
-    await this.#record(() => this.#store.failJob(job.id, message, retryAt), ctx);
+    await this.#record(() => this.#store.failJob(job.id, this.workerId, message, retryAt), ctx);
   }
 
   async #giveUp(job: Job, reason: string, ctx: Record<string, unknown>): Promise<void> {
     this.#log.error({ ...ctx, reason }, "job failed; giving up");
     const onGiveUp = Object.hasOwn(this.#onGiveUp, job.type) ? this.#onGiveUp[job.type] : undefined;
-    if (onGiveUp) {
+    // Only the lease holder ends the job's work: another worker may have taken the job over.
+    const held = onGiveUp ? (await this.#store.renewLeases(this.workerId, [job.id], new Date(this.#clock.now().getTime() + this.#leaseMs)).catch(() => [])).length > 0 : false;
+    if (onGiveUp && held) {
       try {
         await onGiveUp(job, reason);
       } catch (err) {
         this.#log.error({ ...ctx, err }, "could not end the work of a job given up");
       }
     }
-    await this.#record(() => this.#store.failJob(job.id, reason), ctx);
+    await this.#record(() => this.#store.failJob(job.id, this.workerId, reason), ctx);
   }
 
   /** Writes a job's outcome; when that fails the lease runs out and the job runs again, so log and go on. */
-  async #record(write: () => Promise<void>, ctx: Record<string, unknown>): Promise<void> {
+  async #record(write: () => Promise<boolean>, ctx: Record<string, unknown>): Promise<void> {
     try {
-      await write();
+      if (!(await write())) this.#log.warn(ctx, "the job's lease was lost before its outcome was recorded; the worker holding it now decides");
     } catch (err) {
       this.#log.error({ ...ctx, err }, "cannot record the job's outcome; it will run again when its lease ends");
     }
+  }
+}
+
+/** Whether the worker named `workerId` (host/pid/random) is known to be gone. */
+function isGone(workerId: string): boolean {
+  const [host, pidText] = workerId.split("/");
+  if (host !== hostname() || !pidText || !/^\d+$/.test(pidText)) return false;
+  const pid = Number(pidText);
+  if (pid === process.pid) return !liveHere.has(workerId);
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists (another user's): not gone.
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
   }
 }

@@ -1,4 +1,6 @@
 import { PostgresAdapter, sql, type Kysely, type Migration } from "kysely";
+import type { StepRecord } from "../domain/run.js";
+import { waitRowsOf } from "./rows.js";
 
 /**
  * The schema's history, in code rather than files read at run time, so the compiled `dist/`
@@ -143,6 +145,95 @@ export const migrations: Record<string, Migration> = {
 
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable("schedules").execute();
+    },
+  },
+  "0004_single_writer_runs_and_fair_jobs": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Runs: a version every commit is conditional on.
+      await db.schema.alterTable("runs").addColumn("version", "integer", (c) => c.notNull().defaultTo(1)).execute();
+
+      // The wait index: a signal finds the runs it concerns with one indexed query.
+      await db.schema
+        .createTable("run_waits")
+        .addColumn("run_id", "text", (c) => c.notNull().references("runs.id").onDelete("cascade"))
+        .addColumn("step_id", "text", (c) => c.notNull())
+        .addColumn("attempt", "integer", (c) => c.notNull())
+        .addColumn("repository", "text", (c) => c.notNull())
+        .addColumn("event", "text", (c) => c.notNull())
+        .addColumn("target", "text", (c) => c.notNull())
+        .addColumn("due_at", "text")
+        .addPrimaryKeyConstraint("run_waits_pkey", ["run_id", "step_id", "attempt", "event", "target"])
+        .execute();
+      await db.schema.createIndex("run_waits_lookup_idx").on("run_waits").columns(["repository", "event", "target"]).execute();
+      await db.schema.createIndex("run_waits_due_idx").on("run_waits").columns(["due_at"]).execute();
+      // The runs that wait today get their entries.
+      const waiting = (await sql<{ id: string; repository: string; steps: string }>`select id, repository, steps from runs where status = 'running'`.execute(db)).rows;
+      for (const run of waiting) {
+        const rows = waitRowsOf({ id: run.id, repository: run.repository, steps: JSON.parse(run.steps) as StepRecord[] });
+        if (rows.length > 0) await db.insertInto("run_waits" as never).values(rows as never).execute();
+      }
+
+      // Jobs: a new status (scheduled: not due yet) and the columns of fair, prioritised,
+      // exclusive claims. SQLite cannot change a CHECK constraint, so the table is rebuilt.
+      await db.schema
+        .createTable("jobs_v4")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("payload", "text", (c) => c.notNull())
+        .addColumn("key", "text", (c) => c.unique())
+        .addColumn("run_at", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('scheduled', 'queued', 'running', 'done', 'failed')`))
+        .addColumn("locked_by", "text")
+        .addColumn("locked_until", "text")
+        .addColumn("last_error", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addColumn("installation_id", "bigint")
+        .addColumn("priority", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("fair_at", "bigint", (c) => c.notNull().defaultTo(0))
+        .addColumn("concurrency_key", "text")
+        .addColumn("max_attempts", "integer", (c) => c.notNull().defaultTo(5))
+        .execute();
+      // Every queued job becomes scheduled: the first claim makes the due ones queued, in fair order.
+      await sql`insert into jobs_v4 (id, type, payload, key, run_at, attempts, status, locked_by, locked_until, last_error, created_at, updated_at)
+        select id, type, payload, key, run_at, attempts, case when status = 'queued' then 'scheduled' else status end, locked_by, locked_until, last_error, created_at, updated_at from jobs`.execute(db);
+      await db.schema.dropTable("jobs").execute();
+      await db.schema.alterTable("jobs_v4").renameTo("jobs").execute();
+      // claimJob: the first due job by priority and fair order, without scanning the backlog.
+      await db.schema.createIndex("jobs_queue_idx").on("jobs").columns(["status", "priority", "fair_at", "run_at", "id"]).execute();
+      // Scheduled jobs falling due, and leases running out.
+      await db.schema.createIndex("jobs_run_at_idx").on("jobs").columns(["status", "run_at"]).execute();
+      await db.schema.createIndex("jobs_lease_idx").on("jobs").columns(["status", "locked_until"]).execute();
+      await db.schema.createIndex("jobs_concurrency_idx").on("jobs").columns(["concurrency_key", "status"]).execute();
+
+      await db.schema
+        .createTable("queue_state")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("value", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("installation_queues")
+        .addColumn("installation_id", "bigint", (c) => c.primaryKey())
+        .addColumn("finish_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("installation_index")
+        .addColumn("installation_id", "bigint", (c) => c.primaryKey())
+        .addColumn("indexed_at", "text", (c) => c.notNull())
+        .execute();
+    },
+
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const table of ["installation_index", "installation_queues", "queue_state", "run_waits"]) await db.schema.dropTable(table).execute();
+      await db.schema.dropIndex("jobs_queue_idx").execute();
+      await db.schema.dropIndex("jobs_run_at_idx").execute();
+      await db.schema.dropIndex("jobs_lease_idx").execute();
+      await db.schema.dropIndex("jobs_concurrency_idx").execute();
+      await sql`update jobs set status = 'queued' where status = 'scheduled'`.execute(db);
+      for (const column of ["installation_id", "priority", "fair_at", "concurrency_key", "max_attempts"]) await db.schema.alterTable("jobs").dropColumn(column).execute();
+      await db.schema.createIndex("jobs_status_run_at_idx").on("jobs").columns(["status", "run_at", "id"]).execute();
+      await db.schema.alterTable("runs").dropColumn("version").execute();
     },
   },
 };

@@ -1,5 +1,5 @@
-import type { Expression, ExpressionBuilder, Insertable, Kysely, SqlBool } from "kysely";
-import type { JobStatus, JobsTable, RunLogsTable, RunsTable, Tables } from "./schema.js";
+import type { Insertable, Kysely } from "kysely";
+import type { JobStatus, JobsTable, RunLogsTable, RunsTable, RunWaitsTable, Tables } from "./schema.js";
 
 /**
  * The store's statements, built with Kysely and free of dialect-specific SQL, so the SQLite
@@ -81,48 +81,60 @@ export function completeEffect(db: Db, key: string, result: string) {
   return db.updateTable("effects").set({ status: "done", result }).where("key", "=", key);
 }
 
+/** Drops an effect claim that was never completed. */
+export function deleteClaimedEffect(db: Db, key: string) {
+  return db.deleteFrom("effects").where("key", "=", key).where("status", "=", "claimed");
+}
+
 /** Inserts a job unless its key is taken (0 rows changed then). */
 export function insertJob(db: Db, row: Insertable<JobsTable>) {
   return db.insertInto("jobs").values(row).onConflict((oc) => oc.column("key").doNothing());
 }
 
+/** Scheduled jobs whose time has come join the queue, all at the fair clock's present. */
+export function promoteDueJobs(db: Db, now: string, fairAt: number) {
+  return db.updateTable("jobs").set({ status: "queued", fair_at: fairAt }).where("status", "=", "scheduled").where("run_at", "<=", now);
+}
+
+/** The running job whose lease ran out first (its worker stopped or vanished), if any. */
+export function selectExpiredLease(db: Db, now: string) {
+  return db.selectFrom("jobs").select(["id", "fair_at"]).where("status", "=", "running").where("locked_until", "<", now).orderBy("locked_until").limit(1);
+}
+
 /**
- * Takes the oldest due job in ONE statement: the sub-select picks it, the UPDATE marks it
- * running. Due means queued with `run_at <= now`, or running with a lease that ran out (its
- * worker died). Each kind is looked up on its own, so each walks the (status, run_at, id)
- * index and stops at the first row, however long the backlog; the older of the two wins.
- *
- * The due test is repeated on the UPDATE so that a claimer that lost a race (on a database
- * that re-checks a row after waiting for its lock, as Postgres does) updates nothing rather
- * than the job another claimer just took. ISO-8601 UTC strings of one format compare like the
- * times they name.
+ * The queued job to serve next: by priority, then by virtual start time (fair across
+ * installations), then the longest due, then in the order enqueued; skipping a job whose concurrency key (its run)
+ * is held by a running job with a live lease.
  */
-export function claimJob(db: Db, claim: { workerId: string; now: string; lockedUntil: string; skipLocked?: boolean }) {
-  const oldest = (status: JobStatus, due: (eb: ExpressionBuilder<Tables, "jobs">) => Expression<SqlBool>) =>
-    db
-      .selectFrom("jobs")
-      .select(["id", "run_at"])
-      .where("status", "=", status)
-      .where(due)
-      .orderBy("run_at")
-      .orderBy("id")
-      .limit(1)
-      // Postgres: concurrent claimers skip each other's candidate instead of queueing on it.
-      .$if(claim.skipLocked === true, (q) => q.forUpdate().skipLocked());
-  const queued = oldest("queued", (eb) => eb("run_at", "<=", claim.now));
-  const expired = oldest("running", (eb) => eb("locked_until", "<", claim.now));
-  const next = db
-    .selectFrom(
-      db
-        .selectFrom(queued.as("queued"))
-        .select(["id", "run_at"])
-        .unionAll(db.selectFrom(expired.as("expired")).select(["id", "run_at"]))
-        .as("candidates"),
+export function selectNextQueued(db: Db, now: string) {
+  return db
+    .selectFrom("jobs as j")
+    .select(["j.id", "j.fair_at"])
+    .where("j.status", "=", "queued")
+    .where((eb) =>
+      eb.or([
+        eb("j.concurrency_key", "is", null),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("jobs as r")
+              .select("r.id")
+              .whereRef("r.concurrency_key", "=", "j.concurrency_key")
+              .where("r.status", "=", "running")
+              .where("r.locked_until", ">=", now),
+          ),
+        ),
+      ]),
     )
-    .select("id")
-    .orderBy("run_at")
-    .orderBy("id")
+    .orderBy("j.priority")
+    .orderBy("j.fair_at")
+    .orderBy("j.run_at")
+    .orderBy("j.id")
     .limit(1);
+}
+
+/** Leases a job to a worker (queued, or running with a lease that ran out) and counts the attempt. */
+export function leaseJob(db: Db, id: string, claim: { workerId: string; now: string; lockedUntil: string }) {
   return db
     .updateTable("jobs")
     .set((eb) => ({
@@ -132,22 +144,22 @@ export function claimJob(db: Db, claim: { workerId: string; now: string; lockedU
       attempts: eb("attempts", "+", 1),
       updated_at: claim.now,
     }))
-    .where("id", "=", next)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb("status", "=", "queued"), eb("run_at", "<=", claim.now)]),
-        eb.and([eb("status", "=", "running"), eb("locked_until", "<", claim.now)]),
-      ]),
-    )
-    .returning(["id", "type", "payload", "attempts", "run_at"]);
+    .where("id", "=", id)
+    .where((eb) => eb.or([eb("status", "=", "queued"), eb.and([eb("status", "=", "running"), eb("locked_until", "<", claim.now)])]))
+    .returning(["id", "type", "payload", "attempts", "run_at", "max_attempts", "installation_id"]);
 }
 
 /**
- * Finishes a running job: done, or queued again at `retryAt`, or failed for good. A job that
- * is no longer running (a worker that took over after a lease ran out finished it) is left as
- * it is.
+ * Finishes a running job held by `workerId`: done, scheduled again at `retryAt`, or failed for
+ * good. A job another worker holds now (this one's lease ran out and was taken over) is left as it is.
  */
-export function finishJob(db: Db, id: string, now: string, outcome: { status: "done" } | { status: "queued"; runAt: string; error: string } | { status: "failed"; error: string }) {
+export function finishJob(
+  db: Db,
+  id: string,
+  workerId: string,
+  now: string,
+  outcome: { status: "done" } | { status: "scheduled"; runAt: string; error: string } | { status: "failed"; error: string },
+) {
   return db
     .updateTable("jobs")
     .set({
@@ -155,9 +167,111 @@ export function finishJob(db: Db, id: string, now: string, outcome: { status: "d
       locked_by: null,
       locked_until: null,
       updated_at: now,
-      ...(outcome.status === "queued" ? { run_at: outcome.runAt } : {}),
+      ...(outcome.status === "scheduled" ? { run_at: outcome.runAt } : {}),
       ...(outcome.status === "done" ? {} : { last_error: outcome.error.slice(0, JOB_ERROR_MAX_CHARS) }),
     })
     .where("id", "=", id)
-    .where("status", "=", "running");
+    .where("status", "=", "running")
+    .where("locked_by", "=", workerId);
+}
+
+/** Extends the leases a worker still holds; returns their ids. */
+export function renewLeases(db: Db, workerId: string, ids: string[], lockedUntil: string, now: string) {
+  return db
+    .updateTable("jobs")
+    .set({ locked_until: lockedUntil, updated_at: now })
+    .where("id", "in", ids)
+    .where("status", "=", "running")
+    .where("locked_by", "=", workerId)
+    .returning("id");
+}
+
+/** The workers holding running jobs. */
+export function selectLeaseHolders(db: Db) {
+  return db.selectFrom("jobs").select("locked_by").distinct().where("status", "=", "running").where("locked_by", "is not", null);
+}
+
+/** Puts the running jobs of some workers back in the queue (their attempt stays counted). */
+export function releaseLeases(db: Db, workerIds: string[], now: string) {
+  return db
+    .updateTable("jobs")
+    .set({ status: "queued", locked_by: null, locked_until: null, updated_at: now })
+    .where("status", "=", "running")
+    .where("locked_by", "in", workerIds);
+}
+
+/** A named counter of the queue. */
+export function selectQueueState(db: Db, name: string) {
+  return db.selectFrom("queue_state").select("value").where("name", "=", name);
+}
+
+/** Sets a named counter of the queue. */
+export function upsertQueueState(db: Db, name: string, value: number) {
+  return db
+    .insertInto("queue_state")
+    .values({ name, value })
+    .onConflict((oc) => oc.column("name").doUpdateSet({ value }));
+}
+
+/** An installation's virtual finish time. */
+export function selectInstallationFinish(db: Db, installationId: number) {
+  return db.selectFrom("installation_queues").select("finish_at").where("installation_id", "=", installationId);
+}
+
+/** Sets an installation's virtual finish time. */
+export function upsertInstallationFinish(db: Db, installationId: number, finishAt: number) {
+  return db
+    .insertInto("installation_queues")
+    .values({ installation_id: installationId, finish_at: finishAt })
+    .onConflict((oc) => oc.column("installation_id").doUpdateSet({ finish_at: finishAt }));
+}
+
+/** Writes a run's state only over the version its writer read; bumps the version. */
+export function commitRunState(db: Db, id: string, expectedVersion: number, state: Partial<Insertable<RunsTable>>) {
+  return db
+    .updateTable("runs")
+    .set({ ...state, version: expectedVersion + 1 })
+    .where("id", "=", id)
+    .where("version", "=", expectedVersion);
+}
+
+/** A run's version. */
+export function selectRunVersion(db: Db, id: string) {
+  return db.selectFrom("runs").select("version").where("id", "=", id);
+}
+
+/** Drops a run's wait index entries. */
+export function deleteWaits(db: Db, runId: string) {
+  return db.deleteFrom("run_waits").where("run_id", "=", runId);
+}
+
+/** Adds wait index entries. */
+export function insertWaits(db: Db, rows: Insertable<RunWaitsTable>[]) {
+  return db.insertInto("run_waits").values(rows).onConflict((oc) => oc.doNothing());
+}
+
+/** The runs with a wait for this event on one of these targets, in one repository. */
+export function selectWaitingRuns(db: Db, query: { repository: string; event: string; targets: string[] }) {
+  return db
+    .selectFrom("run_waits")
+    .select("run_id")
+    .distinct()
+    .where("repository", "=", query.repository)
+    .where("event", "=", query.event)
+    .where("target", "in", query.targets)
+    .orderBy("run_id")
+    .limit(RUN_LIST_MAX_LIMIT);
+}
+
+/** Marks an installation indexed. */
+export function upsertInstallationIndexed(db: Db, installationId: number, at: string) {
+  return db
+    .insertInto("installation_index")
+    .values({ installation_id: installationId, indexed_at: at })
+    .onConflict((oc) => oc.column("installation_id").doUpdateSet({ indexed_at: at }));
+}
+
+/** Which of these installations were indexed. */
+export function selectIndexedInstallations(db: Db, installationIds: number[]) {
+  return db.selectFrom("installation_index").select("installation_id").where("installation_id", "in", installationIds);
 }

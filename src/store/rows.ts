@@ -2,8 +2,8 @@ import type { Insertable, Selectable } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { Delivery } from "../domain/events.js";
 import type { EffectRecord, Job, NewJob } from "../domain/ports.js";
-import type { LogEntry, LogLevel, Run, RunStatus } from "../domain/run.js";
-import type { DeliveriesTable, EffectsTable, JobsTable, RunLogsTable, RunsTable } from "./schema.js";
+import type { LogEntry, LogLevel, Run, RunStatus, StepRecord } from "../domain/run.js";
+import type { DeliveriesTable, EffectsTable, JobsTable, RunLogsTable, RunsTable, RunWaitsTable } from "./schema.js";
 
 // Mapping between the domain's objects and table rows. Pure functions, shared by every backend:
 // optional fields become NULL (never undefined, which drivers bind differently) and come back
@@ -38,9 +38,10 @@ export function rowToDelivery(r: Selectable<DeliveriesTable>): Delivery {
   };
 }
 
-/** The state columns of a run: what `saveRun` may change. */
+/** The state columns of a run: what `commitRun` may change. */
 export function runStateToRow(run: Run) {
   return {
+    cancel_requested: run.cancelRequested ? toJson(run.cancelRequested) : null,
     status: run.status,
     started_at: run.startedAt ?? null,
     finished_at: run.finishedAt ?? null,
@@ -67,7 +68,7 @@ export function runToRow(run: Run): Insertable<RunsTable> {
     delivery_id: run.deliveryId,
     trigger_index: run.triggerIndex,
     created_at: run.createdAt,
-    cancel_requested: run.cancelRequested ? toJson(run.cancelRequested) : null,
+    version: 1,
     ...runStateToRow(run),
   };
 }
@@ -87,6 +88,7 @@ export function rowToRun(r: Selectable<RunsTable>, log: Selectable<RunLogsTable>
     deliveryId: r.delivery_id,
     triggerIndex: r.trigger_index,
     dedupeKey: r.dedupe_key,
+    version: r.version,
     status: r.status as RunStatus,
     createdAt: r.created_at,
     ...(r.started_at === null ? {} : { startedAt: r.started_at }),
@@ -125,7 +127,41 @@ export function rowToEffect(r: Selectable<EffectsTable>): EffectRecord {
   };
 }
 
-/** The row of a new, queued job; `now` is its default run time. */
+/** The wait index entries of a run: one per thing each waiting step waits for. */
+export function waitRowsOf(run: Pick<Run, "id" | "repository"> & { steps: readonly StepRecord[] }): Insertable<RunWaitsTable>[] {
+  const rows: Insertable<RunWaitsTable>[] = [];
+  for (const record of run.steps) {
+    const w = record.waiting;
+    if (record.status !== "waiting" || !w) continue;
+    const row = (event: string, target: string, due: string | undefined) =>
+      rows.push({ run_id: run.id, step_id: record.stepId, attempt: record.attempt, repository: run.repository, event, target, due_at: due ?? null });
+    switch (w.kind) {
+      case "approval": {
+        // Votes come as comments on the run's pull request or event issue, or on an issue the
+        // run opened in its own repository (a parallel branch may open one while it waits).
+        // Runs from before the index kept no issue list: any comment of the repository may concern them.
+        const opened = run.steps.filter((s) => s.kind === "createIssue" && typeof s.outputs?.number === "number" && !(s.parameters as { project?: string } | undefined)?.project).map((s) => s.outputs!.number as number);
+        for (const target of w.issues ? [...new Set([...w.issues, ...opened])].map((n) => `#${n}`) : ["*"]) row("approval", target, w.timeoutAt);
+        break;
+      }
+      case "event":
+        row(w.event, waitTarget(w.event, w.target), w.timeoutAt);
+        break;
+      case "timer":
+      case "retry":
+        row(w.kind, "", w.until);
+        break;
+    }
+  }
+  return rows;
+}
+
+/** A wait target as the index keeps it: issue references ignore case, as GitHub's names do. */
+export function waitTarget(event: string, target: string): string {
+  return event === "issueClosed" ? target.toLowerCase() : target;
+}
+
+/** The row of a new job; `now` is its default run time. Fair order and status are the store's to set. */
 export function newJobToRow(job: NewJob, now: Date): Insertable<JobsTable> {
   const created = now.toISOString();
   return {
@@ -142,17 +178,27 @@ export function newJobToRow(job: NewJob, now: Date): Insertable<JobsTable> {
     last_error: null,
     created_at: created,
     updated_at: created,
+    installation_id: job.installationId ?? null,
+    priority: job.priority ?? 0,
+    fair_at: 0,
+    concurrency_key: job.concurrencyKey ?? null,
+    max_attempts: Math.max(1, Math.trunc(job.maxAttempts ?? DEFAULT_JOB_ATTEMPTS)),
   };
 }
 
+/** Attempts a job gets unless it says otherwise. */
+export const DEFAULT_JOB_ATTEMPTS = 5;
+
 /** The job a worker sees, from its row. */
-export function rowToJob(r: Pick<Selectable<JobsTable>, "id" | "type" | "payload" | "attempts" | "run_at">): Job {
+export function rowToJob(r: Pick<Selectable<JobsTable>, "id" | "type" | "payload" | "attempts" | "run_at" | "max_attempts" | "installation_id">): Job {
   return {
     id: r.id,
     type: r.type,
     payload: JSON.parse(r.payload) as Record<string, unknown>,
     attempts: r.attempts,
+    maxAttempts: r.max_attempts,
     runAt: r.run_at,
+    ...(r.installation_id === null ? {} : { installationId: r.installation_id }),
   };
 }
 

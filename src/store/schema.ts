@@ -11,6 +11,10 @@ export interface Tables {
   effects: EffectsTable;
   jobs: JobsTable;
   schedules: SchedulesTable;
+  run_waits: RunWaitsTable;
+  queue_state: QueueStateTable;
+  installation_queues: InstallationQueuesTable;
+  installation_index: InstallationIndexTable;
 }
 
 export interface DeliveriesTable {
@@ -49,8 +53,43 @@ export interface RunsTable {
   head_sha: string | null;
   check_run_id: number | null;
   steps: string;
-  /** JSON `{ actor, at }` once someone asked to cancel; written only by requestCancel. */
+  /** JSON `{ actor, at }` once someone asked to cancel. */
   cancel_requested: string | null;
+  /** Counts commits: every commit is conditional on the version its writer read. */
+  version: number;
+}
+
+/** The wait index: one row per thing a waiting step waits for, kept in step with the run by commitRun. */
+export interface RunWaitsTable {
+  run_id: string;
+  step_id: string;
+  /** The step execution (StepRecord.attempt) the wait belongs to. */
+  attempt: number;
+  repository: string;
+  /** approval, issueClosed, alertResolved, checkCompleted, timer, retry. */
+  event: string;
+  /** What the event must name: `#<issue>` (or `*`) for approvals, `owner/repo#n` (lower case), a fingerprint, `name@sha`; "" for timers. */
+  target: string;
+  /** When the wait ends on its own (a timer, a timeout), if it does. */
+  due_at: string | null;
+}
+
+/** Small named counters of the queue: `virtual_clock`, the fair-queueing clock (see claimJob). */
+export interface QueueStateTable {
+  name: string;
+  value: number;
+}
+
+/** Per installation: the virtual finish time of its last queued job (start-time fair queueing). */
+export interface InstallationQueuesTable {
+  installation_id: number;
+  finish_at: number;
+}
+
+/** Installations whose schedules were indexed: the index persists, so a restart reads none again. */
+export interface InstallationIndexTable {
+  installation_id: number;
+  indexed_at: string;
 }
 
 export interface RunLogsTable {
@@ -72,7 +111,8 @@ export interface EffectsTable {
   result: string | null;
 }
 
-export type JobStatus = "queued" | "running" | "done" | "failed";
+/** scheduled: waits for its run_at; queued: due, in fair order; running: leased to a worker. */
+export type JobStatus = "scheduled" | "queued" | "running" | "done" | "failed";
 
 export interface JobsTable {
   id: string;
@@ -88,6 +128,14 @@ export interface JobsTable {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+  installation_id: number | null;
+  /** Lower first: JOB_PRIORITY. */
+  priority: number;
+  /** The job's virtual start time, set when it becomes due: served in this order within a priority. */
+  fair_at: number;
+  /** Jobs with one key never run at once (a run's id). */
+  concurrency_key: string | null;
+  max_attempts: number;
 }
 
 export interface SchedulesTable {

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type Migration, type Selectable } from "kysely";
 import type { Delivery, RepositoryInfo } from "../domain/events.js";
-import type { Clock, EffectRecord, Job, NewJob, RunFilter, Schedule, ScheduleEntry, Store } from "../domain/ports.js";
+import type { Clock, EffectRecord, Job, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, WaitQuery } from "../domain/ports.js";
 import type { LogEntry, Run } from "../domain/run.js";
 import { migrations as allMigrations } from "./migrations.js";
 import * as q from "./queries.js";
@@ -27,6 +27,10 @@ const systemClock: Clock = { now: () => new Date() };
 /** Rows per multi-row INSERT: 5 parameters each, far below SQLite's bound-parameter limit. */
 const LOG_BATCH = 500;
 const DUE_DEFAULT_LIMIT = 100;
+/** Ids per IN list: far below SQLite's bound-parameter limit. */
+const IN_BATCH = 500;
+/** The fair-queueing clock: the virtual start time of the latest job served. */
+const VIRTUAL_CLOCK = "virtual_clock";
 const DUE_MAX_LIMIT = 1_000;
 
 /** Opens a SQLite database (a file path, or ":memory:"), creating and migrating it as needed. */
@@ -66,11 +70,11 @@ export class SqliteStore implements Store {
     // Due when it arrived, so a worker whose clock is the handler's clock sees it at once.
     const received = new Date(delivery.receivedAt);
     const runAt = Number.isNaN(received.getTime()) ? now : received;
-    const job: NewJob = { type: "delivery", payload: { deliveryId: delivery.id }, key: `delivery:${delivery.id}`, runAt };
+    const job: NewJob = { type: "delivery", payload: { deliveryId: delivery.id }, key: `delivery:${delivery.id}`, runAt, installationId: delivery.installationId };
     return this.#exec.write(() => {
       // The primary key decides: a replay inserts nothing, so it enqueues nothing either.
       if (this.#exec.run(q.insertDelivery(this.#db, rows.deliveryToRow(delivery))) === 0) return false;
-      this.#exec.run(q.insertJob(this.#db, rows.newJobToRow(job, now)));
+      this.#insertJob(job, now);
       return true;
     });
   }
@@ -83,7 +87,10 @@ export class SqliteStore implements Store {
   async createRun(run: Run): Promise<{ run: Run; created: boolean }> {
     return this.#exec.write(() => {
       const created = this.#exec.run(q.insertRun(this.#db, rows.runToRow(run))) === 1;
-      if (created) this.#insertLogs(run.id, run.log);
+      if (created) {
+        this.#insertLogs(run.id, run.log);
+        this.#insertWaits(run);
+      }
       const stored = this.#readRun(created ? { id: run.id } : { dedupeKey: run.dedupeKey });
       if (!stored) throw new Error(`run ${run.id}: neither inserted nor found by its dedupe key`);
       return { run: stored, created };
@@ -94,27 +101,26 @@ export class SqliteStore implements Store {
     return this.#exec.read(() => this.#readRun({ id }));
   }
 
-  async saveRun(run: Run): Promise<void> {
-    const changed = this.#exec.run(q.updateRunState(this.#db, run.id, rows.runStateToRow(run)));
-    if (changed === 0) throw new Error(`cannot save run ${run.id}: there is no such run (create it first)`);
-  }
-
-  async requestCancel(runId: string, request: { actor: string; at: string }): Promise<boolean> {
-    // The first request wins; later ones (and requests for unknown runs) change nothing.
-    const changed = this.#exec.run(
-      this.#db.updateTable("runs").set({ cancel_requested: JSON.stringify(request) }).where("id", "=", runId).where("cancel_requested", "is", null),
-    );
-    return changed > 0;
-  }
-
-  async appendLog(runId: string, entries: LogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    this.#exec.write(() => {
-      if (!this.#exec.first(q.selectRun(this.#db, { id: runId }).clearSelect().select("id"))) {
-        throw new Error(`cannot append to the log of run ${runId}: there is no such run`);
+  async commitRun(run: Run, extras: RunCommitExtras = {}): Promise<RunCommitResult> {
+    const expected = run.version ?? 1;
+    const now = this.#clock.now();
+    return this.#exec.write(() => {
+      if (this.#exec.run(q.commitRunState(this.#db, run.id, expected, rows.runStateToRow(run))) === 0) {
+        // Nothing written: another writer moved the run on (or it does not exist).
+        return { committed: false, storedVersion: this.#exec.first(q.selectRunVersion(this.#db, run.id))?.version };
       }
-      this.#insertLogs(runId, entries);
+      this.#insertLogs(run.id, extras.log ?? []);
+      this.#exec.run(q.deleteWaits(this.#db, run.id));
+      this.#insertWaits(run);
+      for (const job of extras.jobs ?? []) this.#insertJob(job, now);
+      return { committed: true, version: expected + 1 };
     });
+  }
+
+  async findWaitingRuns(query: WaitQuery): Promise<string[]> {
+    if (query.targets.length === 0) return [];
+    const targets = [...new Set(query.targets.map((t) => rows.waitTarget(query.event, t)))].slice(0, IN_BATCH);
+    return this.#exec.all(q.selectWaitingRuns(this.#db, { ...query, targets })).map((r) => r.run_id);
   }
 
   async listRuns(filter: RunFilter = {}): Promise<Run[]> {
@@ -142,28 +148,77 @@ export class SqliteStore implements Store {
     if (changed === 0) throw new Error(`cannot complete effect ${key}: it was never claimed`);
   }
 
+  async releaseEffect(key: string): Promise<void> {
+    this.#exec.run(q.deleteClaimedEffect(this.#db, key));
+  }
+
   async enqueue(job: NewJob): Promise<boolean> {
-    return this.#exec.run(q.insertJob(this.#db, rows.newJobToRow(job, this.#clock.now()))) === 1;
+    const now = this.#clock.now();
+    return this.#exec.write(() => this.#insertJob(job, now));
   }
 
   async claimJob(workerId: string, now: Date, leaseMs: number): Promise<Job | undefined> {
     if (!(leaseMs > 0)) throw new RangeError(`claimJob: leaseMs must be a positive number of milliseconds, got ${leaseMs}`);
+    const at = now.toISOString();
     const lockedUntil = new Date(now.getTime() + leaseMs).toISOString();
-    // One UPDATE … RETURNING: SQLite runs it under the database's single write lock, so two
-    // claimers (connections or processes) can never both see the job as due.
-    const row = this.#exec.first(q.claimJob(this.#db, { workerId, now: now.toISOString(), lockedUntil }));
-    return row && rows.rowToJob(row);
+    // One write transaction: SQLite's single write lock makes the pick and the lease atomic,
+    // so two claimers (connections or processes) never take the same job.
+    return this.#exec.write(() => {
+      const clock = this.#virtualClock();
+      this.#exec.run(q.promoteDueJobs(this.#db, at, clock));
+      const pick = this.#exec.first(q.selectExpiredLease(this.#db, at)) ?? this.#exec.first(q.selectNextQueued(this.#db, at));
+      if (!pick) return undefined;
+      const row = this.#exec.first(q.leaseJob(this.#db, pick.id, { workerId, now: at, lockedUntil }));
+      if (!row) return undefined;
+      if (pick.fair_at > clock) this.#exec.run(q.upsertQueueState(this.#db, VIRTUAL_CLOCK, pick.fair_at));
+      return rows.rowToJob(row);
+    });
   }
 
-  async completeJob(id: string): Promise<void> {
-    this.#exec.run(q.finishJob(this.#db, id, this.#clock.now().toISOString(), { status: "done" }));
+  async renewLeases(workerId: string, jobIds: string[], lockedUntil: Date): Promise<string[]> {
+    const held: string[] = [];
+    const now = this.#clock.now().toISOString();
+    this.#exec.write(() => {
+      for (let i = 0; i < jobIds.length; i += IN_BATCH) {
+        for (const r of this.#exec.all(q.renewLeases(this.#db, workerId, jobIds.slice(i, i + IN_BATCH), lockedUntil.toISOString(), now))) held.push(r.id);
+      }
+    });
+    return held;
   }
 
-  async failJob(id: string, error: string, retryAt?: Date): Promise<void> {
-    const outcome = retryAt
-      ? { status: "queued" as const, runAt: retryAt.toISOString(), error }
-      : { status: "failed" as const, error };
-    this.#exec.run(q.finishJob(this.#db, id, this.#clock.now().toISOString(), outcome));
+  async completeJob(id: string, workerId: string): Promise<boolean> {
+    return this.#exec.run(q.finishJob(this.#db, id, workerId, this.#clock.now().toISOString(), { status: "done" })) > 0;
+  }
+
+  async failJob(id: string, workerId: string, error: string, retryAt?: Date): Promise<boolean> {
+    const outcome = retryAt ? { status: "scheduled" as const, runAt: retryAt.toISOString(), error } : { status: "failed" as const, error };
+    return this.#exec.run(q.finishJob(this.#db, id, workerId, this.#clock.now().toISOString(), outcome)) > 0;
+  }
+
+  async leaseHolders(): Promise<string[]> {
+    return this.#exec.all(q.selectLeaseHolders(this.#db)).map((r) => r.locked_by!);
+  }
+
+  async releaseLeases(workerIds: string[]): Promise<number> {
+    if (workerIds.length === 0) return 0;
+    const now = this.#clock.now().toISOString();
+    return this.#exec.write(() => {
+      let released = 0;
+      for (let i = 0; i < workerIds.length; i += IN_BATCH) released += this.#exec.run(q.releaseLeases(this.#db, workerIds.slice(i, i + IN_BATCH), now));
+      return released;
+    });
+  }
+
+  async markInstallationIndexed(installationId: number, at: Date): Promise<void> {
+    this.#exec.run(q.upsertInstallationIndexed(this.#db, installationId, at.toISOString()));
+  }
+
+  async unindexedInstallations(installationIds: number[]): Promise<number[]> {
+    const indexed = new Set<number>();
+    for (let i = 0; i < installationIds.length; i += IN_BATCH) {
+      for (const r of this.#exec.all(q.selectIndexedInstallations(this.#db, installationIds.slice(i, i + IN_BATCH)))) indexed.add(Number(r.installation_id));
+    }
+    return [...new Set(installationIds)].filter((id) => !indexed.has(id));
   }
 
   async replaceSchedules(repository: RepositoryInfo, installationId: number, entries: ScheduleEntry[], now: Date): Promise<void> {
@@ -212,6 +267,33 @@ export class SqliteStore implements Store {
   #readRun(by: { id: string } | { dedupeKey: string }): Run | undefined {
     const row = this.#exec.first(q.selectRun(this.#db, by));
     return row && rows.rowToRun(row, this.#exec.all(q.selectLogs(this.#db, [row.id])));
+  }
+
+  #virtualClock(): number {
+    return Number(this.#exec.first(q.selectQueueState(this.#db, VIRTUAL_CLOCK))?.value ?? 0);
+  }
+
+  /**
+   * Inserts a job (inside a write transaction). A job due now joins the queue with a virtual
+   * start time: start-time fair queueing, one slot per installation. It starts at the fair
+   * clock's present or just after its installation's previous job, whichever is later, so an
+   * installation with a backlog of a thousand jobs queues them one after another while
+   * another installation's first job goes in at the present, ahead of that backlog. A job
+   * due later waits as `scheduled` and joins the queue when it falls due.
+   */
+  #insertJob(job: NewJob, now: Date): boolean {
+    const row = rows.newJobToRow(job, now);
+    if (new Date(row.run_at).getTime() > now.getTime()) return this.#exec.run(q.insertJob(this.#db, { ...row, status: "scheduled" })) === 1;
+    const installation = job.installationId ?? 0;
+    const start = Math.max(this.#virtualClock(), Number(this.#exec.first(q.selectInstallationFinish(this.#db, installation))?.finish_at ?? 0));
+    const inserted = this.#exec.run(q.insertJob(this.#db, { ...row, status: "queued", fair_at: start })) === 1;
+    if (inserted) this.#exec.run(q.upsertInstallationFinish(this.#db, installation, start + 1));
+    return inserted;
+  }
+
+  #insertWaits(run: Run): void {
+    const waits = rows.waitRowsOf(run);
+    for (let i = 0; i < waits.length; i += LOG_BATCH / 5) this.#exec.run(q.insertWaits(this.#db, waits.slice(i, i + LOG_BATCH / 5)));
   }
 
   #insertLogs(runId: string, entries: LogEntry[]): void {

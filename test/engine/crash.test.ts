@@ -38,7 +38,7 @@ steps:
 /** The moment the "process" dies: every later step of the old process just never happens. */
 const NEVER = new Promise<never>(() => {});
 
-const STORE_WRITES = new Set(["saveRun", "appendLog", "claimEffect", "completeEffect", "createRun", "requestCancel"]);
+const STORE_WRITES = new Set(["commitRun", "claimEffect", "completeEffect", "releaseEffect", "createRun", "enqueue"]);
 
 interface Plan {
   at: number;

@@ -5,7 +5,7 @@ import { engineGiveUps, engineJobs } from "../../src/engine/jobs.js";
 import { WorkflowSource } from "../../src/engine/workflow-source.js";
 import { checkRunReporter } from "../../src/github/check-reporter.js";
 import { RecordingNotifier } from "../../src/github/recording-port.js";
-import { DEFAULT_MAX_ATTEMPTS, Worker } from "../../src/queue/worker.js";
+import { Worker } from "../../src/queue/worker.js";
 import { openStore } from "../../src/store/open-store.js";
 import { FakeClock, REPOSITORY, seedRun, workflowFrom } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
@@ -31,21 +31,28 @@ function engineDeps(github: FakeGitHub) {
 }
 
 describe("the run job", () => {
-  it("ends a run as failed, saying why, when its last attempt fails", async () => {
+  it("ends a run as failed, saying why, when its job fails its last attempt", async () => {
     const wf = workflowFrom("name: X\nversion: 1.0.0\ntriggers: [{ type: onPR }]\nsteps:\n  - id: a\n    type: action\n    action: { kind: notify, parameters: { comment: true } }\n");
     const seeded = await seedRun(store, wf, clock);
     // A run pointing at a trigger its delivery does not have cannot go on, however often it is tried.
     const run = { ...seeded.run, id: "run-broken", dedupeKey: "broken", triggerIndex: 3 };
     await store.createRun(run);
     const github = new FakeGitHub();
-    const jobs = engineJobs(engineDeps(github));
-    const job = (attempts: number) => ({ id: "j", type: "run", payload: { runId: run.id }, attempts, runAt: clock.now().toISOString() });
-    await expect(jobs.run!(job(1))).rejects.toThrow("has no trigger 3");
+    const deps = engineDeps(github);
+    const jobs = engineJobs(deps);
+    const worker = new Worker({ store, clock, backoff: () => 1_000, handlers: { run: jobs.run!, delivery: async () => {} }, onGiveUp: engineGiveUps(deps) });
+    await store.enqueue({ type: "run", payload: { runId: run.id }, runAt: clock.now(), maxAttempts: 3 });
+    await worker.drain();
+    // Failed attempts leave the run as it was: only the last one ends it.
     expect((await store.getRun(run.id))!.status).toBe("pending");
-    await expect(jobs.run!(job(DEFAULT_MAX_ATTEMPTS))).rejects.toThrow("has no trigger 3");
+    for (let i = 0; i < 2; i++) {
+      clock.advance(1_000);
+      await worker.drain();
+    }
     const failed = (await store.getRun(run.id))!;
     expect(failed.status).toBe("failed");
-    expect(failed.log.at(-1)!.message).toMatch(/^run failed: it could not go on after 5 attempts: .*has no trigger 3/);
+    expect(failed.log.at(-1)!.message).toMatch(/^run failed: the job was given up: .*has no trigger 3 \(gave up after 3 attempts\)/);
+    expect(await store.claimJob("w", clock.now(), 1_000)).toBeUndefined();
   });
 
   it("ends a run as failed, with its check run completed, when its job kept stopping the worker (a poison job)", async () => {
@@ -54,7 +61,7 @@ describe("the run job", () => {
     const github = new FakeGitHub();
     const deps = engineDeps(github);
     // The run had started and shown its check run before its job began to kill the worker.
-    await store.saveRun({ ...run, status: "running", checkRunId: 7 });
+    expect((await store.commitRun({ ...run, version: 1, status: "running", checkRunId: 7 })).committed).toBe(true);
     // The seeded delivery's own job is done first: only the run job is left to claim.
     await new Worker({ store, clock, handlers: { delivery: async () => {} } }).drain();
     let ran = 0;

@@ -162,7 +162,7 @@ describe("refreshInstallationSchedules", () => {
 });
 
 describe("scheduleJobs", () => {
-  const job = (type: string, payload: Record<string, unknown>): Job => ({ id: "j", type, payload, attempts: 1, runAt: T0.toISOString() });
+  const job = (type: string, payload: Record<string, unknown>): Job => ({ id: "j", type, payload, attempts: 1, maxAttempts: 5, runAt: T0.toISOString() });
 
   async function jobsSetup() {
     const ctx = await setup();

@@ -64,10 +64,58 @@ describe("SQLite migrations", () => {
     expect((await second.listRuns()).map((r) => r.dedupeKey)).toEqual(["kept"]);
     await second.close();
 
-    expect(tables(file)).toEqual(["deliveries", "effects", "jobs", "kysely_migration", "kysely_migration_lock", "run_logs", "runs", "schedules"]);
+    expect(tables(file)).toEqual([
+      "deliveries",
+      "effects",
+      "installation_index",
+      "installation_queues",
+      "jobs",
+      "kysely_migration",
+      "kysely_migration_lock",
+      "queue_state",
+      "run_logs",
+      "run_waits",
+      "runs",
+      "schedules",
+    ]);
     const raw = new Database(file, { readonly: true });
     expect(raw.prepare("SELECT name FROM kysely_migration").pluck().all()).toEqual(Object.keys(migrations));
     raw.close();
+  });
+
+  it("0004 keeps what was stored: queued jobs stay claimable, leases stay, waiting runs get their wait index entries", async () => {
+    const file = tempFile();
+    const names = Object.keys(migrations);
+    const before = Object.fromEntries(names.slice(0, names.indexOf("0004_single_writer_runs_and_fair_jobs")).map((n) => [n, migrations[n]!]));
+    (await openSqliteStore(file, { migrations: before })).close();
+    const raw = new Database(file);
+    const waiting = makeRun({
+      status: "running",
+      steps: [{ stepId: "gate", type: "approval", status: "waiting", attempt: 1, waiting: { kind: "approval", approvers: ["lead"], minApprovals: 1, votes: [] } }],
+    });
+    raw
+      .prepare(
+        `INSERT INTO runs (id, dedupe_key, workflow_id, workflow_name, workflow_version, workflow_path, workflow_commit, definition, installation_id, repository, delivery_id, trigger_index, status, created_at, steps)
+         VALUES (?, ?, 'wf', 'W', '1.0.0', '.governance/w.yml', 'c', ?, 1, 'acme/api', 'd', 0, 'running', '2030-01-01T00:00:00.000Z', ?)`,
+      )
+      .run(waiting.id, waiting.dedupeKey, JSON.stringify(waiting.definition), JSON.stringify(waiting.steps));
+    const job = raw.prepare(`INSERT INTO jobs (id, type, payload, key, run_at, attempts, status, locked_by, locked_until, created_at, updated_at) VALUES (?, ?, '{}', ?, ?, ?, ?, ?, ?, 'x', 'x')`);
+    job.run("j-due", "run", "k-due", "2030-01-01T00:00:00.000Z", 0, "queued", null, null);
+    job.run("j-later", "run", "k-later", "2030-01-02T00:00:00.000Z", 0, "queued", null, null);
+    job.run("j-held", "run", "k-held", "2030-01-01T00:00:00.000Z", 1, "running", "gone/1/x", "2030-01-01T00:01:00.000Z");
+    raw.close();
+
+    const store = await openSqliteStore(file);
+    expect(await store.findWaitingRuns({ repository: "acme/api", event: "approval", targets: ["#5", "*"] })).toEqual([waiting.id]);
+    expect((await store.getRun(waiting.id))!.version).toBe(1);
+    expect(await store.leaseHolders()).toEqual(["gone/1/x"]);
+    expect((await store.claimJob("w", new Date("2030-01-01T00:00:30.000Z"), 1_000))?.id).toBe("j-due");
+    expect(await store.completeJob("j-due", "w")).toBe(true);
+    expect(await store.claimJob("w", new Date("2030-01-01T00:00:30.000Z"), 1_000)).toBeUndefined();
+    expect((await store.claimJob("w", new Date("2030-01-01T00:02:00.000Z"), 1_000))?.id).toBe("j-held");
+    expect(await store.completeJob("j-held", "w")).toBe(true);
+    expect((await store.claimJob("w", new Date("2030-01-02T00:00:00.000Z"), 1_000))?.id).toBe("j-later");
+    await store.close();
   });
 
   it("a failing migration leaves a new database empty and says which one failed", async () => {

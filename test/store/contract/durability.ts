@@ -21,7 +21,7 @@ export function durabilityContract(h: ContractHarness): void {
       const run = makeRun();
       await before.acceptDelivery(delivery);
       await before.createRun(run);
-      await before.appendLog(run.id, [{ ts: T0.toISOString(), level: "info", message: "kept" }]);
+      await before.commitRun({ ...run, version: 1 }, { log: [{ ts: T0.toISOString(), level: "info", message: "kept" }] });
       await before.claimEffect("fx", "createIssue", T0);
       await before.completeEffect("fx", { number: 1 });
       await before.enqueue({ type: "later", payload: { x: 1 }, runAt: at(1_000), key: "later:1" });
@@ -29,7 +29,7 @@ export function durabilityContract(h: ContractHarness): void {
 
       const after = await db.open();
       expect(await after.getDelivery("d-keep")).toEqual(delivery);
-      expect(await after.getRun(run.id)).toEqual({ ...run, log: [...run.log, { ts: T0.toISOString(), level: "info", message: "kept" }] });
+      expect(await after.getRun(run.id)).toEqual({ ...run, version: 2, log: [...run.log, { ts: T0.toISOString(), level: "info", message: "kept" }] });
       expect((await after.claimEffect("fx", "createIssue", at(1))).record).toMatchObject({ status: "done", result: { number: 1 } });
       expect(await after.acceptDelivery(delivery)).toBe(false);
       expect(await after.enqueue({ type: "later", payload: {}, key: "later:1" })).toBe(false);

@@ -8,7 +8,7 @@ export async function takeAll(store: Store, now: Date = LATER, workerId = "colle
   const jobs: Job[] = [];
   for (let job = await store.claimJob(workerId, now, 60_000); job; job = await store.claimJob(workerId, now, 60_000)) {
     jobs.push(job);
-    await store.completeJob(job.id);
+    await store.completeJob(job.id, workerId);
   }
   return jobs;
 }

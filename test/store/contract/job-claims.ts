@@ -30,7 +30,7 @@ export function jobClaimContract(h: ContractHarness): void {
             const job = await store.claimJob(`w${claimer}`, at(10), 60_000);
             if (!job) return;
             claims.push({ claimer, id: job.id, n: job.payload.n, attempts: job.attempts });
-            await store.completeJob(job.id);
+            await store.completeJob(job.id, `w${claimer}`);
           }
         }),
       );

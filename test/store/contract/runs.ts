@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Run } from "../../../src/domain/run.js";
 import { at, makeRun } from "../fixtures.js";
+import { takeAll } from "./helpers.js";
 import type { ContractHarness } from "../store-contract.js";
 
-/** createRun / getRun / saveRun / appendLog / listRuns. */
+/** createRun / getRun / commitRun / findWaitingRuns / listRuns. */
 export function runContract(h: ContractHarness): void {
   describe("runs", () => {
     it("creates a run and reads it back whole: definition, steps, log", async () => {
@@ -11,8 +12,8 @@ export function runContract(h: ContractHarness): void {
       const run = makeRun();
       const { run: stored, created } = await store.createRun(run);
       expect(created).toBe(true);
-      expect(stored).toEqual(run);
-      expect(await store.getRun(run.id)).toEqual(run);
+      expect(stored).toEqual({ ...run, version: 1 });
+      expect(await store.getRun(run.id)).toEqual({ ...run, version: 1 });
     });
 
     it("reads back a run without optional fields, without them", async () => {
@@ -21,7 +22,7 @@ export function runContract(h: ContractHarness): void {
       for (const key of ["startedAt", "finishedAt", "currentStepId", "headSha", "checkRunId"] as const) delete run[key];
       await store.createRun(run);
       const stored = await store.getRun(run.id);
-      expect(stored).toEqual(run);
+      expect(stored).toEqual({ ...run, version: 1 });
       expect(stored).not.toHaveProperty("checkRunId");
     });
 
@@ -36,7 +37,7 @@ export function runContract(h: ContractHarness): void {
       await store.createRun(first);
       const second = makeRun({ dedupeKey: "alert-42", workflowName: "Other" });
       const result = await store.createRun(second);
-      expect(result).toEqual({ run: first, created: false });
+      expect(result).toEqual({ run: { ...first, version: 1 }, created: false });
       expect(await store.getRun(second.id)).toBeUndefined();
     });
 
@@ -47,69 +48,128 @@ export function runContract(h: ContractHarness): void {
       expect(results[0]!.run.id).toBe(results[1]!.run.id);
     });
 
-    it("saveRun persists status, times, current step, head sha, check run id and steps", async () => {
+    it("commitRun persists status, times, current step, head sha, check run id, cancel request and steps, and bumps the version", async () => {
       const store = await h.fresh();
       const run = makeRun();
       await store.createRun(run);
       const next: Run = {
         ...run,
+        version: 1,
         status: "succeeded",
         finishedAt: at(10_000).toISOString(),
         headSha: "b".repeat(40),
         checkRunId: 77,
+        cancelRequested: { actor: "alice", at: at(9_000).toISOString() },
         steps: [...run.steps.slice(0, 1), { ...run.steps[1]!, status: "succeeded", outputs: { sent: true } }],
       };
       delete next.currentStepId;
-      await store.saveRun(next);
-      expect(await store.getRun(run.id)).toEqual(next);
+      expect(await store.commitRun(next)).toEqual({ committed: true, version: 2 });
+      expect(await store.getRun(run.id)).toEqual({ ...next, version: 2 });
     });
 
-    it("saveRun never touches the log, nor what identifies the run", async () => {
+    it("commitRun appends its log lines and never changes what identifies the run", async () => {
       const store = await h.fresh();
       const run = makeRun();
       await store.createRun(run);
-      await store.appendLog(run.id, [{ ts: at(5).toISOString(), level: "warn", message: "slow" }]);
-      await store.saveRun({ ...run, log: [], workflowName: "Renamed", dedupeKey: "other", status: "failed" });
+      await store.commitRun({ ...run, version: 1, log: [], workflowName: "Renamed", dedupeKey: "other", status: "failed" }, { log: [{ ts: at(5).toISOString(), level: "warn", message: "slow" }] });
       const stored = await store.getRun(run.id);
       expect(stored?.log.map((e) => e.message)).toEqual(["run started", "slow"]);
-      expect(stored).toMatchObject({ workflowName: run.workflowName, dedupeKey: run.dedupeKey, status: "failed" });
+      expect(stored).toMatchObject({ workflowName: run.workflowName, dedupeKey: run.dedupeKey, status: "failed", version: 2 });
     });
 
-    it("saveRun of a run that was never created rejects", async () => {
+    it("commitRun over a version that moved on writes nothing: no state, no log, no job", async () => {
       const store = await h.fresh();
-      await expect(store.saveRun(makeRun())).rejects.toThrow(/no such run/);
+      const run = makeRun({ log: [] });
+      await store.createRun(run);
+      expect((await store.commitRun({ ...run, version: 1, status: "running" })).committed).toBe(true);
+      // A second writer that read version 1 too.
+      const stale = await store.commitRun(
+        { ...run, version: 1, status: "failed" },
+        { log: [{ ts: at(1).toISOString(), level: "error", message: "lost" }], jobs: [{ type: "run", payload: { runId: run.id }, runAt: at(0), key: "stale-job" }] },
+      );
+      expect(stale).toEqual({ committed: false, storedVersion: 2 });
+      const stored = (await store.getRun(run.id))!;
+      expect(stored).toMatchObject({ status: "running", version: 2, log: [] });
+      expect(await takeAll(store)).toEqual([]);
     });
 
-    it("appendLog appends entries in order, across calls, with their meta", async () => {
+    it("of two writers committing over one version, exactly one wins", async () => {
+      const store = await h.fresh();
+      const run = makeRun({ log: [] });
+      await store.createRun(run);
+      const results = await Promise.all(["a", "b", "c"].map((who) => store.commitRun({ ...run, version: 1, currentStepId: who }, { log: [{ ts: at(1).toISOString(), level: "info", message: who }] })));
+      expect(results.filter((r) => r.committed)).toHaveLength(1);
+      const stored = (await store.getRun(run.id))!;
+      expect(stored.log.map((e) => e.message)).toEqual([stored.currentStepId]);
+    });
+
+    it("commitRun of a run that was never created commits nothing", async () => {
+      const store = await h.fresh();
+      expect(await store.commitRun(makeRun())).toEqual({ committed: false, storedVersion: undefined });
+    });
+
+    it("commitRun enqueues its jobs in the same transaction, once per key", async () => {
+      const store = await h.fresh();
+      const run = makeRun({ log: [] });
+      await store.createRun(run);
+      const job = { type: "run", payload: { runId: run.id }, runAt: at(0), key: `run:${run.id}:next`, installationId: 3, concurrencyKey: run.id };
+      await store.commitRun({ ...run, version: 1 }, { jobs: [job] });
+      await store.commitRun({ ...run, version: 2 }, { jobs: [job] });
+      const taken = await takeAll(store);
+      expect(taken.map((j) => [j.type, j.payload, j.installationId])).toEqual([["run", { runId: run.id }, 3]]);
+    });
+
+    it("commitRun appends entries in order, across commits, with their meta; a large batch too", async () => {
       const store = await h.fresh();
       const run = makeRun({ log: [] });
       await store.createRun(run);
       const ts = at(1).toISOString();
-      await store.appendLog(run.id, [
-        { ts, level: "info", message: "one", meta: { step: "a", nested: { n: [1, 2] } } },
-        { ts, level: "debug", message: "two" },
-      ]);
-      await store.appendLog(run.id, []);
-      await store.appendLog(run.id, [{ ts, level: "error", message: "three", meta: {} }]);
+      await store.commitRun({ ...run, version: 1 }, { log: [{ ts, level: "info", message: "one", meta: { step: "a", nested: { n: [1, 2] } } }, { ts, level: "debug", message: "two" }] });
+      await store.commitRun({ ...run, version: 2 }, { log: [] });
+      await store.commitRun({ ...run, version: 3 }, { log: [{ ts, level: "error", message: "three", meta: {} }] });
       expect((await store.getRun(run.id))?.log).toEqual([
         { ts, level: "info", message: "one", meta: { step: "a", nested: { n: [1, 2] } } },
         { ts, level: "debug", message: "two" },
         { ts, level: "error", message: "three", meta: {} },
       ]);
-    });
-
-    it("appendLog takes a large batch", async () => {
-      const store = await h.fresh();
-      const run = makeRun({ log: [] });
-      await store.createRun(run);
       const entries = Array.from({ length: 1_234 }, (_, i) => ({ ts: at(i).toISOString(), level: "info" as const, message: `m${i}` }));
-      await store.appendLog(run.id, entries);
-      expect((await store.getRun(run.id))?.log).toEqual(entries);
+      await store.commitRun({ ...run, version: 4 }, { log: entries });
+      expect((await store.getRun(run.id))?.log.slice(3)).toEqual(entries);
     });
 
-    it("appendLog to an unknown run rejects", async () => {
+    it("the wait index follows the waiting steps: found while waiting, gone once the step moved on", async () => {
       const store = await h.fresh();
-      await expect(store.appendLog("nope", [{ ts: at(0).toISOString(), level: "info", message: "x" }])).rejects.toThrow(/no such run/);
+      const run = makeRun({ log: [], status: "running", repository: "acme/api" });
+      await store.createRun(run);
+      const waiting: Run = {
+        ...run,
+        version: 1,
+        steps: [
+          { stepId: "gate", type: "approval", status: "waiting", attempt: 1, waiting: { kind: "approval", approvers: ["lead"], minApprovals: 1, votes: [], issues: [12] } },
+          { stepId: "fixed", type: "wait", status: "waiting", attempt: 1, waiting: { kind: "event", event: "issueClosed", target: "Acme/Ops#7", timeoutAt: at(60_000).toISOString() } },
+          { stepId: "opened", type: "action", kind: "createIssue", status: "succeeded", attempt: 1, outputs: { number: 30 } },
+        ],
+      };
+      await store.commitRun(waiting);
+      const find = (event: string, targets: string[], repository = "acme/api") => store.findWaitingRuns({ repository, event, targets });
+      expect(await find("approval", ["#12", "*"])).toEqual([run.id]);
+      // An issue the run opened takes votes too.
+      expect(await find("approval", ["#30", "*"])).toEqual([run.id]);
+      expect(await find("approval", ["#13", "*"])).toEqual([]);
+      expect(await find("issueClosed", ["acme/ops#7"])).toEqual([run.id]);
+      expect(await find("issueClosed", ["ACME/OPS#7"])).toEqual([run.id]);
+      expect(await find("issueClosed", ["acme/ops#7"], "acme/web")).toEqual([]);
+      expect(await find("alertResolved", ["acme/ops#7"])).toEqual([]);
+      await store.commitRun({ ...waiting, version: 2, steps: waiting.steps.map((s) => ({ ...s, status: "succeeded" as const, waiting: undefined })) });
+      expect(await find("approval", ["#12", "*"])).toEqual([]);
+      expect(await find("issueClosed", ["acme/ops#7"])).toEqual([]);
+    });
+
+    it("an approval wait without an issue list (from before the index) is found for any issue of its repository", async () => {
+      const store = await h.fresh();
+      const run = makeRun({ log: [], status: "running" });
+      await store.createRun({ ...run, steps: [{ stepId: "gate", type: "approval", status: "waiting", attempt: 1, waiting: { kind: "approval", approvers: ["lead"], minApprovals: 1, votes: [] } }] });
+      expect(await store.findWaitingRuns({ repository: run.repository, event: "approval", targets: ["#99", "*"] })).toEqual([run.id]);
     });
 
     it("listRuns: newest first, with steps and logs, filtered by repository, workflow and status", async () => {
@@ -127,7 +187,7 @@ export function runContract(h: ContractHarness): void {
       expect(await ids({ status: "running", repository: "acme/api" })).toEqual([runs[2]!.id]);
       expect(await ids({ status: "cancelled" })).toEqual([]);
       expect(await ids({ limit: 2 })).toEqual([runs[1]!.id, runs[2]!.id]);
-      expect((await store.listRuns({ repository: "acme/web" }))[0]).toEqual(runs[1]);
+      expect((await store.listRuns({ repository: "acme/web" }))[0]).toEqual({ ...runs[1], version: 1 });
     });
 
     it("listRuns returns 50 runs unless asked, and never more than 500", async () => {
