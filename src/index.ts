@@ -1,6 +1,7 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { healthHandler } from "./api/health.js";
 import { loadOperatorConfig } from "./config/operator-config.js";
+import { JOB_PRIORITY } from "./domain/ports.js";
 import type { WebhookLimits } from "./handlers/limits.js";
 import { registerWebhooks } from "./handlers/register.js";
 import { installWebhookMiddleware } from "./http/webhook-middleware.js";
@@ -57,17 +58,25 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
 
 /**
  * Installations made before this process (or while it was down) send no event of their own:
- * ask GitHub for them at start and queue a refresh of each one's schedule index.
+ * ask GitHub for the list at start (one request per hundred installations) and queue a
+ * refresh of the schedule index of each one never indexed, as maintenance. The index
+ * persists, so a restart reads no repository again: events keep it current.
  */
 async function indexExistingInstallations(probot: Probot, services: Services): Promise<void> {
   try {
     const octokit = await probot.auth();
     const installations = await octokit.paginate(octokit.rest.apps.listInstallations, { per_page: 100 });
-    for (const installation of installations) {
-      await services.store.enqueue({ type: "refresh-installation-schedules", payload: { installationId: installation.id } });
+    const unindexed = await services.store.unindexedInstallations(installations.map((i) => i.id));
+    for (const installationId of unindexed) {
+      await services.store.enqueue({
+        type: "refresh-installation-schedules",
+        payload: { installationId },
+        installationId,
+        priority: JOB_PRIORITY.maintenance,
+      });
     }
     services.worker.notify();
-    probot.log.info({ installations: installations.length }, "schedule index refresh queued for every installation");
+    probot.log.info({ installations: installations.length, queued: unindexed.length }, "schedule index refresh queued for the installations never indexed");
   } catch (err) {
     // Without credentials (setup mode, tests) there is nothing to index; say so and go on.
     probot.log.warn({ error: (err as Error).message }, "could not list installations to index their schedules");

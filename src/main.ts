@@ -1,4 +1,5 @@
 import { run } from "probot";
+import { AppOctokit } from "./github/app-octokit.js";
 import governanceApp from "./index.js";
 import { loadDotEnv, startupProblem } from "./startup.js";
 
@@ -8,4 +9,4 @@ if (problem) {
   process.stderr.write(`governance: cannot start: ${problem}\n`);
   process.exit(1);
 }
-await run(governanceApp);
+await run(governanceApp, { Octokit: AppOctokit });

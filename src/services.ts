@@ -7,6 +7,8 @@ import { engineGiveUps, engineJobs } from "./engine/jobs.js";
 import { WorkflowSource } from "./engine/workflow-source.js";
 import { checkRunReporter } from "./github/check-reporter.js";
 import { octokitPort } from "./github/octokit-port.js";
+import { pacedPort } from "./github/paced-port.js";
+import { Pacer } from "./github/pacer.js";
 import { reportValidation } from "./github/validation-reporter.js";
 import { WebhookNotifier } from "./notify/webhook-notifier.js";
 import { Scheduler } from "./engine/scheduler.js";
@@ -30,8 +32,10 @@ export interface ServiceOptions {
   clock?: Clock;
   notifier?: Notifier;
   log?: Logger;
-  /** How to reach GitHub for an installation (default: the Probot app's installation Octokit). */
+  /** How to reach GitHub for an installation (default: the Probot app's installation Octokit); paced either way. */
   githubFor?: GitHubPortFactory;
+  /** Jobs at once (default: the operator configuration's engine.concurrency). */
+  concurrency?: number;
 }
 
 /** The composition root's wiring: the engine's jobs on a worker, over the given store. */
@@ -39,7 +43,12 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   const clock = options.clock ?? { now: () => new Date() };
   const log: Logger = options.log ?? app.log;
   const notifier = options.notifier ?? new WebhookNotifier(options.config ?? emptyOperatorConfig());
-  const githubFor: GitHubPortFactory = options.githubFor ?? (async (installationId) => octokitPort(await app.auth(installationId)));
+  const config = options.config ?? emptyOperatorConfig();
+  // GitHub's limits, per installation: content-creating requests are paced, rate-limit answers
+  // reschedule the work. Waiting never holds a worker slot.
+  const pacer = new Pacer({ perMinute: config.github.contentCreatesPerMinute, perHour: config.github.contentCreatesPerHour }, clock);
+  const reach: GitHubPortFactory = options.githubFor ?? (async (installationId) => octokitPort(await app.auth(installationId)));
+  const githubFor: GitHubPortFactory = async (installationId) => pacedPort(await reach(installationId), installationId, pacer, clock);
   const source = new WorkflowSource();
   const engineDeps = {
     store: options.store,
@@ -54,7 +63,14 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   };
   const jobs = engineJobs(engineDeps);
   const schedules = scheduleJobs({ store: options.store, source, clock, log, githubFor });
-  const worker = new Worker({ store: options.store, handlers: { ...jobs, ...schedules }, onGiveUp: engineGiveUps(engineDeps), clock, log });
+  const worker = new Worker({
+    store: options.store,
+    handlers: { ...jobs, ...schedules },
+    onGiveUp: engineGiveUps(engineDeps),
+    concurrency: options.concurrency ?? config.engine.concurrency,
+    clock,
+    log,
+  });
   const scheduler = new Scheduler({ store: options.store, clock, log, wake: () => worker.notify() });
   return { store: options.store, clock, notifier, worker, scheduler, log };
 }

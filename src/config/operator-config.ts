@@ -28,7 +28,20 @@ export interface OperatorConfig {
     /** By channel name, such as `#sec-team`. */
     readonly channels: Readonly<Record<string, NotifyChannelConfig>>;
   };
+  readonly engine: {
+    /** Jobs run at once. */
+    readonly concurrency: number;
+  };
+  readonly github: {
+    /** Content-creating requests per installation and minute; 0: no limit. */
+    readonly contentCreatesPerMinute: number;
+    /** Content-creating requests per installation and hour; 0: no limit. */
+    readonly contentCreatesPerHour: number;
+  };
 }
+
+/** What an operator configuration says when it says nothing: GitHub.com's secondary limits. */
+export const ENGINE_DEFAULTS = { concurrency: 32, contentCreatesPerMinute: 80, contentCreatesPerHour: 500 } as const;
 
 export interface ConfigProblem {
   /** 1-based position in the file, when the problem has one. */
@@ -51,14 +64,36 @@ export class OperatorConfigError extends Error {
 
 /** The configuration of an app run without a GOVERNANCE_CONFIG file: no channels. */
 export function emptyOperatorConfig(): OperatorConfig {
-  return Object.freeze({ notify: Object.freeze({ channels: Object.freeze({}) }) });
+  return build({});
 }
 
 /** Loads the file named by GOVERNANCE_CONFIG (absent or empty: the empty configuration); throws OperatorConfigError. */
 export function loadOperatorConfig(env: Readonly<Record<string, string | undefined>> = process.env): OperatorConfig {
   const file = env[GOVERNANCE_CONFIG_ENV];
-  if (file === undefined || file.trim() === "") return emptyOperatorConfig();
-  return parseOperatorConfig(readConfigText(file), file);
+  const config = file === undefined || file.trim() === "" ? emptyOperatorConfig() : parseOperatorConfig(readConfigText(file), file);
+  return withEnvironment(config, env);
+}
+
+/**
+ * The environment's overrides: GOVERNANCE_CONCURRENCY (a whole number of jobs at once) and
+ * GOVERNANCE_PACING=off (no pacing of content-creating requests, e.g. for a benchmark against a
+ * stand-in, or a GitHub Enterprise Server without secondary limits).
+ */
+export function withEnvironment(config: OperatorConfig, env: Readonly<Record<string, string | undefined>>): OperatorConfig {
+  let { engine, github } = config;
+  const concurrency = env.GOVERNANCE_CONCURRENCY?.trim();
+  if (concurrency) {
+    if (!/^\d+$/.test(concurrency) || Number(concurrency) < 1 || Number(concurrency) > 1024) {
+      throw new OperatorConfigError("GOVERNANCE_CONCURRENCY", [{ message: `must be a whole number from 1 to 1024, not "${concurrency.slice(0, 20)}"` }]);
+    }
+    engine = Object.freeze({ ...engine, concurrency: Number(concurrency) });
+  }
+  const pacing = env.GOVERNANCE_PACING?.trim().toLowerCase();
+  if (pacing) {
+    if (pacing !== "off" && pacing !== "on") throw new OperatorConfigError("GOVERNANCE_PACING", [{ message: `must be "on" or "off", not "${pacing.slice(0, 20)}"` }]);
+    if (pacing === "off") github = Object.freeze({ contentCreatesPerMinute: 0, contentCreatesPerHour: 0 });
+  }
+  return Object.freeze({ ...config, engine, github });
 }
 
 /** Parses and validates configuration text; `file` names it in error messages. */
@@ -110,11 +145,20 @@ function toProblem(d: Diagnostic): ConfigProblem {
 
 interface RawConfig {
   notify?: { channels?: Record<string, { webhookUrl: string; allowPrivateAddress?: boolean }> };
+  engine?: { concurrency?: number };
+  github?: { contentCreatesPerMinute?: number; contentCreatesPerHour?: number };
 }
 
 function build(raw: RawConfig): OperatorConfig {
   const channels = Object.entries(raw.notify?.channels ?? {}).map(([name, c]) => [name, new ConfiguredChannel(c.webhookUrl, c.allowPrivateAddress === true)] as const);
-  return Object.freeze({ notify: Object.freeze({ channels: Object.freeze(Object.fromEntries(channels)) }) });
+  return Object.freeze({
+    notify: Object.freeze({ channels: Object.freeze(Object.fromEntries(channels)) }),
+    engine: Object.freeze({ concurrency: raw.engine?.concurrency ?? ENGINE_DEFAULTS.concurrency }),
+    github: Object.freeze({
+      contentCreatesPerMinute: raw.github?.contentCreatesPerMinute ?? ENGINE_DEFAULTS.contentCreatesPerMinute,
+      contentCreatesPerHour: raw.github?.contentCreatesPerHour ?? ENGINE_DEFAULTS.contentCreatesPerHour,
+    }),
+  });
 }
 
 /**

@@ -57,6 +57,7 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
         payload: { deliveryId: delivery.id, triggerIndex: index, baseTree: folder.treeOid ?? null },
         runAt: deps.clock.now(),
         key: `validate:${delivery.id}:${index}`,
+        installationId: delivery.installationId,
       });
     }
 

@@ -1,5 +1,5 @@
 import type { RepositoryInfo } from "../domain/events.js";
-import type { Clock, GitHubPort, GitHubPortFactory, Job, Logger, ScheduleEntry, Store } from "../domain/ports.js";
+import { JOB_PRIORITY, type Clock, type GitHubPort, type GitHubPortFactory, type Job, type Logger, type ScheduleEntry, type Store } from "../domain/ports.js";
 import { NonRetriableError } from "../queue/worker.js";
 import { DEFAULT_TIMEZONE, nextTickAfter } from "../workflows/cron.js";
 import type { LoadedWorkflow, WorkflowSource } from "./workflow-source.js";
@@ -97,9 +97,17 @@ export function scheduleJobs(deps: ScheduleIndexDeps & { githubFor: GitHubPortFa
       const installationId = installationOf(job);
       const repositories = await (await deps.githubFor(installationId)).listInstallationRepositories();
       for (const repository of repositories) {
-        await deps.store.enqueue({ type: SCHEDULE_JOB_TYPES.refreshRepository, payload: { installationId, repository: { ...repository } }, runAt: deps.clock.now() });
+        await deps.store.enqueue({
+          type: SCHEDULE_JOB_TYPES.refreshRepository,
+          payload: { installationId, repository: { ...repository } },
+          runAt: deps.clock.now(),
+          installationId,
+          priority: JOB_PRIORITY.maintenance,
+        });
       }
       await pruneInstallationSchedules(deps, installationId, repositories);
+      // The index persists: a restart reads this installation again only when an event says so.
+      await deps.store.markInstallationIndexed(installationId, deps.clock.now());
     },
 
     async [SCHEDULE_JOB_TYPES.refreshRepository](job) {

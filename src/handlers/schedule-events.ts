@@ -1,5 +1,5 @@
 import type { RepositoryInfo } from "../domain/events.js";
-import type { NewJob } from "../domain/ports.js";
+import { JOB_PRIORITY, type NewJob } from "../domain/ports.js";
 import { SCHEDULE_JOB_TYPES as JOB } from "../engine/schedule-index.js";
 
 /** The webhook events that can change the schedule index. */
@@ -33,7 +33,7 @@ function jobsFor(event: string, p: Record<string, unknown>): NewJob[] {
     case "installation":
       if (action === "created" || action === "new_permissions_accepted" || action === "unsuspend") return [refreshInstallation(installationId)];
       // A suspended app may not act: its schedules go, and come back on unsuspend.
-      if (action === "deleted" || action === "suspend") return [{ type: JOB.removeInstallation, payload: { installationId, repositories: names(p.repositories) } }];
+      if (action === "deleted" || action === "suspend") return [{ type: JOB.removeInstallation, payload: { installationId, repositories: names(p.repositories) }, installationId, ...MAINTENANCE }];
       return [];
     case "installation_repositories": {
       const removed = names(p.repositories_removed);
@@ -91,16 +91,19 @@ function repositoryEventJobs(installationId: number, p: Record<string, unknown>)
   }
 }
 
+/** Schedule index work is maintenance: deliveries and runs go first. */
+const MAINTENANCE = { priority: JOB_PRIORITY.maintenance } as const;
+
 function refreshInstallation(installationId: number): NewJob {
-  return { type: JOB.refreshInstallation, payload: { installationId } };
+  return { type: JOB.refreshInstallation, payload: { installationId }, installationId, ...MAINTENANCE };
 }
 
 function refreshRepository(installationId: number, repository: RepositoryRef): NewJob {
-  return { type: JOB.refreshRepository, payload: { installationId, repository } };
+  return { type: JOB.refreshRepository, payload: { installationId, repository }, installationId, ...MAINTENANCE };
 }
 
 function removeRepositories(installationId: number, repositories: string[]): NewJob {
-  return { type: JOB.removeRepositories, payload: { installationId, repositories } };
+  return { type: JOB.removeRepositories, payload: { installationId, repositories }, installationId, ...MAINTENANCE };
 }
 
 function repositoryJobs(installationId: number, value: unknown, make: (repository: RepositoryRef) => NewJob[]): NewJob[] {

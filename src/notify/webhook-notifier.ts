@@ -53,7 +53,7 @@ export class WebhookNotifier implements Notifier {
   readonly #urls: Map<string, string>;
   readonly #timeoutMs: number;
 
-  constructor(config: OperatorConfig, options: WebhookNotifierOptions = {}) {
+  constructor(config: Pick<OperatorConfig, "notify">, options: WebhookNotifierOptions = {}) {
     this.#urls = new Map();
     for (const [channel, { webhookUrl, allowPrivateAddress }] of Object.entries(config.notify.channels)) {
       // The loader checked already; this guards configurations built in code.

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { RateLimitError } from "../domain/errors.js";
 import type { Clock, Job, Logger, Store } from "../domain/ports.js";
 import { exponentialBackoff, type Backoff } from "./backoff.js";
 import { NonRetriableError } from "./errors.js";
@@ -259,7 +260,8 @@ export class Worker {
     if (job.attempts >= maxAttempts) {
       return this.#giveUp(job, `${message} (gave up after ${job.attempts} attempts)`, { ...ctx, err });
     }
-    const retryAt = new Date(this.#clock.now().getTime() + Math.max(0, this.#backoff(job.attempts)));
+    // GitHub's rate limit names its own time: come back then, not sooner.
+    const retryAt = err instanceof RateLimitError ? err.retryAt : new Date(this.#clock.now().getTime() + Math.max(0, this.#backoff(job.attempts)));
     this.#log.warn({ ...ctx, err, retryAt: retryAt.toISOString() }, "job failed; will retry");
     await this.#record(() => this.#store.failJob(job.id, this.workerId, message, retryAt), ctx);
   }

@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { loadOperatorConfig, OperatorConfigError, parseOperatorConfig } from "../../src/config/operator-config.js";
 import { FIXTURES } from "../helpers/fixtures.js";
 
+/** What an operator configuration that says nothing of the engine gets. */
+const DEFAULTS = { engine: { concurrency: 32 }, github: { contentCreatesPerMinute: 80, contentCreatesPerHour: 500 } };
+
 /** The canary every fixture uses: no part of it past the scheme may show up in any message. */
 const CANARY_PARTS = ["hooks.example.test", "CANARY", "services/"];
 const fixture = (name: string) => `${FIXTURES}config/${name}`;
@@ -26,8 +29,8 @@ function expectNoCanary(err: OperatorConfigError): void {
 
 describe("loadOperatorConfig", () => {
   it("is empty without GOVERNANCE_CONFIG", () => {
-    expect(loadOperatorConfig({})).toEqual({ notify: { channels: {} } });
-    expect(loadOperatorConfig({ GOVERNANCE_CONFIG: "" })).toEqual({ notify: { channels: {} } });
+    expect(loadOperatorConfig({})).toEqual({ notify: { channels: {} }, ...DEFAULTS });
+    expect(loadOperatorConfig({ GOVERNANCE_CONFIG: "" })).toEqual({ notify: { channels: {} }, ...DEFAULTS });
   });
 
   it("reads channels and their webhook URLs, http only for loopback", () => {
@@ -45,7 +48,7 @@ describe("loadOperatorConfig", () => {
   });
 
   it("treats a file of only comments as the empty configuration", () => {
-    expect(load("comments-only.yml")).toEqual({ notify: { channels: {} } });
+    expect(load("comments-only.yml")).toEqual({ notify: { channels: {} }, ...DEFAULTS });
   });
 
   it.each([
@@ -86,7 +89,7 @@ describe("parseOperatorConfig", () => {
   });
 
   it.each([
-    ["an unknown top-level field", `notfy:\n  channels: {}\n`, /^governance\.config\.yml:1:1: unknown field "notfy" \(did you mean "notify"\?\); expected notify$/],
+    ["an unknown top-level field", `notfy:\n  channels: {}\n`, /^governance\.config\.yml:1:1: unknown field "notfy" \(did you mean "notify"\?\); expected one of notify, engine, github$/],
     ["a channel that is a URL, not a mapping", `notify:\n  channels:\n    "#sec": ${canary}\n`, /:3:13: notify\.channels\["#sec"\] must be a mapping, not a string/],
     ["a channel without webhookUrl", `notify:\n  channels:\n    "#sec": {}\n`, /:3:13: notify\.channels\["#sec"\]: missing required field "webhookUrl"/],
     ["http to a look-alike of localhost", `notify:\n  channels:\n    "#a": { webhookUrl: "http://127.0.0.1.hooks.example.test/services/CANARY-SECRET" }\n`, /must be an https URL/],

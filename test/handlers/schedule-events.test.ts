@@ -1,6 +1,16 @@
 import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
 import { describe, expect, it } from "vitest";
-import { scheduleRefreshJobs, SCHEDULE_EVENTS } from "../../src/handlers/schedule-events.js";
+import { JOB_PRIORITY } from "../../src/domain/ports.js";
+import { scheduleRefreshJobs as jobsOf, SCHEDULE_EVENTS } from "../../src/handlers/schedule-events.js";
+
+/** The jobs' types and payloads; every one is maintenance of the event's installation (checked here). */
+function scheduleRefreshJobs(event: string, payload: any, deliveryId?: string) {
+  return jobsOf(event, payload, deliveryId).map(({ installationId, priority, ...job }) => {
+    expect(priority).toBe(JOB_PRIORITY.maintenance);
+    expect(installationId).toBe(job.payload.installationId);
+    return job;
+  });
+}
 
 /** The first example payload of an event (and action), deep-copied so a test may change it. */
 function example(event: string, action?: string, pick: (p: any) => boolean = () => true): any {
