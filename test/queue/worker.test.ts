@@ -282,3 +282,148 @@ describe("Worker.start / notify / stop", () => {
     expect(logs.filter((l) => l.msg === "cannot claim a job; will try again")).toHaveLength(2);
   });
 });
+
+describe("Worker: many jobs in flight, leases that follow the work", () => {
+  it("runs up to `concurrency` jobs at once, and no more", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const release = gate();
+    const started: number[] = [];
+    const w = worker(
+      {
+        t: async (job) => {
+          started.push(job.payload.n as number);
+          most = Math.max(most, ++inFlight);
+          await release.opened;
+          inFlight--;
+        },
+      },
+      { concurrency: 4, pollIntervalMs: 5 },
+    );
+    for (let n = 0; n < 10; n++) await store.enqueue({ type: "t", payload: { n } });
+    w.start();
+    while (started.length < 4) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 30));
+    // Four slots, four jobs in hand: the fifth waits for a slot.
+    expect(started).toHaveLength(4);
+    release.open();
+    while (!(await nothingLeft())) await new Promise((r) => setTimeout(r, 5));
+    expect(most).toBe(4);
+    expect(started.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("a slow job does not hold back the others: a free slot takes the next job at once", async () => {
+    const slow = gate();
+    const done: string[] = [];
+    const w = worker(
+      {
+        slow: async () => {
+          await slow.opened;
+          done.push("slow");
+        },
+        fast: async (job) => void done.push(`fast${String(job.payload.n)}`),
+      },
+      { concurrency: 2, pollIntervalMs: 60_000 },
+    );
+    await store.enqueue({ type: "slow", payload: {} });
+    for (let n = 0; n < 3; n++) await store.enqueue({ type: "fast", payload: { n } });
+    w.start();
+    while (done.length < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(done).toEqual(["fast0", "fast1", "fast2"]);
+    slow.open();
+  });
+
+  it("renews the leases of jobs in hand, so a long job is not taken over", async () => {
+    const release = gate();
+    const started = gate();
+    const w = worker(
+      {
+        long: async () => {
+          started.open();
+          await release.opened;
+        },
+      },
+      { leaseMs: 1_000, heartbeatMs: 10 },
+    );
+    await store.enqueue({ type: "long", payload: {} });
+    w.start();
+    await started.opened;
+    // Ten lease lengths later on the clock, with the heartbeat running meanwhile.
+    for (let i = 0; i < 10; i++) {
+      clock.advance(900);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(await store.claimJob("other", clock.now(), 1_000)).toBeUndefined();
+    release.open();
+  });
+
+  it("a job whose lease was lost is told to stop, and its outcome is not recorded", async () => {
+    const started = gate();
+    let signal: AbortSignal | undefined;
+    const release = gate();
+    const w = worker(
+      {
+        long: async (_job, context) => {
+          signal = context.signal;
+          started.open();
+          await release.opened;
+        },
+      },
+      { leaseMs: 1_000, heartbeatMs: 10 },
+    );
+    await store.enqueue({ type: "long", payload: {} });
+    w.start();
+    await started.opened;
+    // Another worker took it over (this one looked dead: a long GC pause, a frozen VM).
+    clock.advance(1_500);
+    const taken = await store.claimJob("other", clock.now(), 60_000);
+    expect(taken).toBeDefined();
+    while (!signal?.aborted) await new Promise((r) => setTimeout(r, 5));
+    release.open();
+    await w.stop();
+    expect(logs.some((l) => l.msg.startsWith("lost the lease of a job in hand"))).toBe(true);
+    expect(logs.some((l) => l.msg.startsWith("the job's lease was lost before its outcome was recorded"))).toBe(true);
+    // Still the other worker's.
+    expect(await store.completeJob(taken!.id, "other")).toBe(true);
+  });
+
+  it("at start, takes back at once the jobs of a worker of this host that is gone, not those of live ones", async () => {
+    const { hostname } = await import("node:os");
+    await store.enqueue({ type: "t", payload: { n: 1 } });
+    await store.enqueue({ type: "t", payload: { n: 2 } });
+    await store.enqueue({ type: "t", payload: { n: 3 } });
+    // A process that no longer exists (pid 2^22 + 1 is above Linux's pid_max default), a worker
+    // of this process that is gone, and one that is alive.
+    await store.claimJob(`${hostname()}/4194305/dead`, clock.now(), 120_000);
+    await store.claimJob(`${hostname()}/${process.pid}/gone`, clock.now(), 120_000);
+    // A live Worker object of this process holds this one.
+    worker({}, { workerId: `${hostname()}/${process.pid}/alive` });
+    await store.claimJob(`${hostname()}/${process.pid}/alive`, clock.now(), 120_000);
+    const ran: number[] = [];
+    const w = worker({ t: async (job) => void ran.push(job.payload.n as number) }, { workerId: `${hostname()}/${process.pid}/new` });
+    expect(await w.takeOverGoneWorkers()).toBe(2);
+    // Without waiting for the leases to run out.
+    await w.drain();
+    expect(ran.sort()).toEqual([1, 2]);
+    expect(await store.leaseHolders()).toEqual([`${hostname()}/${process.pid}/alive`]);
+  });
+
+  it("honours a rate limit's time for the retry", async () => {
+    const { RateLimitError } = await import("../../src/domain/errors.js");
+    let tries = 0;
+    const w = worker(
+      {
+        t: async () => {
+          if (tries++ === 0) throw new RateLimitError("not now", new Date(clock.now().getTime() + 42_000));
+        },
+      },
+      { backoff: () => 1 },
+    );
+    await store.enqueue({ type: "t", payload: {} });
+    await w.drain();
+    clock.advance(41_999);
+    expect(await w.drain()).toBe(0);
+    clock.advance(1);
+    expect(await w.drain()).toBe(1);
+  });
+});
