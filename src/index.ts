@@ -5,17 +5,27 @@ import { JOB_PRIORITY } from "./domain/ports.js";
 import type { WebhookLimits } from "./handlers/limits.js";
 import { registerWebhooks } from "./handlers/register.js";
 import { installWebhookMiddleware } from "./http/webhook-middleware.js";
-import { createServices, type ServiceOptions, type Services } from "./services.js";
-import { openStore } from "./store/open-store.js";
+import { createServices, type ServiceOptions } from "./services.js";
+import type { Clock, Store } from "./domain/ports.js";
+import { startEngineThread } from "./engine-thread.js";
+import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
 import { VERSION } from "./version.js";
 import { startWatchdog, stallMsFromEnv } from "./watchdog.js";
+
+/** What the app's routes and handlers run on: the store, and a way to start and wake the engine (in this thread, or its own). */
+export interface AppRuntime {
+  store: Store;
+  clock: Clock;
+  worker: { start(): void; notify(): void };
+  scheduler: { start(): void };
+}
 
 /**
  * The app with its services given: registers the routes and webhook handlers and starts the
  * worker. Tests call this with an in-memory store and fakes.
  */
 export function governanceApp(
-  services: Services,
+  services: AppRuntime,
   options: { startWorker?: boolean; appId?: number; /** Lower webhook bounds, for tests. */ webhookLimits?: Partial<WebhookLimits> } = {},
 ): ApplicationFunction {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions) => {
@@ -37,23 +47,42 @@ export function governanceApp(
  */
 export default async function app(probot: Probot, options: ApplicationFunctionOptions): Promise<void> {
   const config = loadOperatorConfig(process.env);
-  const store = await openStore(process.env.DATABASE_URL);
-  const serviceOptions: ServiceOptions = { store, config };
-  const services = createServices(probot, serviceOptions);
+  const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const store = await openStore(databaseUrl);
   const appId = process.env.APP_ID ? Number(process.env.APP_ID) : undefined;
-  await governanceApp(services, { appId })(probot, options);
-  // In the background: the server must not wait on GitHub to start listening.
-  void indexExistingInstallations(probot, services);
   const stallMs = stallMsFromEnv(process.env);
   const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs });
+  let stopEngine: () => Promise<void>;
+  let runtime: AppRuntime;
+  if (engineInThread(databaseUrl, process.env)) {
+    // The engine on its own thread and connection: acknowledging a webhook never waits on run work.
+    const engine = startEngineThread(databaseUrl, probot.log);
+    runtime = { store, clock: { now: () => new Date() }, worker: engine, scheduler: { start() {} } };
+    stopEngine = () => engine.stop();
+  } else {
+    const services = createServices(probot, { store, config } satisfies ServiceOptions);
+    runtime = services;
+    stopEngine = async () => {
+      await services.scheduler.stop();
+      await services.worker.stop();
+    };
+  }
+  await governanceApp(runtime, { appId })(probot, options);
+  // In the background: the server must not wait on GitHub to start listening.
+  void indexExistingInstallations(probot, runtime);
   const stop = async () => {
     await watchdog?.stop();
-    await services.scheduler.stop();
-    await services.worker.stop();
+    await stopEngine();
     await store.close();
   };
   process.once("SIGTERM", () => void stop().finally(() => process.exit(0)));
   process.once("SIGINT", () => void stop().finally(() => process.exit(0)));
+}
+
+/** The engine gets a thread of its own unless the database lives in this thread's memory, or GOVERNANCE_ENGINE_THREAD=off. */
+export function engineInThread(databaseUrl: string, env: NodeJS.ProcessEnv): boolean {
+  if (env.GOVERNANCE_ENGINE_THREAD?.trim().toLowerCase() === "off") return false;
+  return parseDatabaseUrl(databaseUrl).filename !== ":memory:";
 }
 
 /**
@@ -62,7 +91,7 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
  * refresh of the schedule index of each one never indexed, as maintenance. The index
  * persists, so a restart reads no repository again: events keep it current.
  */
-async function indexExistingInstallations(probot: Probot, services: Services): Promise<void> {
+async function indexExistingInstallations(probot: Probot, services: Pick<AppRuntime, "store" | "worker">): Promise<void> {
   try {
     const octokit = await probot.auth();
     const installations = await octokit.paginate(octokit.rest.apps.listInstallations, { per_page: 100 });

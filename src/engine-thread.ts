@@ -1,0 +1,87 @@
+import { isMainThread, parentPort, Worker as Thread, workerData } from "node:worker_threads";
+import { createProbot } from "probot";
+import { loadOperatorConfig } from "./config/operator-config.js";
+import { AppOctokit } from "./github/app-octokit.js";
+import { createServices } from "./services.js";
+import { openStore } from "./store/open-store.js";
+import { startWatchdog, stallMsFromEnv } from "./watchdog.js";
+
+/**
+ * The engine in a thread of its own, in the embedded deployment: the worker and the scheduler
+ * run here, on their own event loop and their own connection to the SQLite file, so that
+ * acknowledging a webhook on the main thread never shares an event loop turn with run work.
+ * The main thread records deliveries and tells this thread to look (`notify`).
+ */
+export interface EngineThread {
+  start(): void;
+  /** New jobs are queued: the engine looks at once instead of at its next poll. */
+  notify(): void;
+  /** Stops the worker and the scheduler (the jobs in hand finish and are recorded), then the thread. */
+  stop(): Promise<void>;
+}
+
+type Message = { type: "notify" } | { type: "stop" };
+
+/** Starts the engine thread over the database at `databaseUrl` (a file: both threads open it). */
+export function startEngineThread(databaseUrl: string, log: { error(obj: Record<string, unknown>, msg: string): void }): EngineThread {
+  let stopping = false;
+  let thread: Thread | undefined;
+  const spawn = () => {
+    const t = new Thread(new URL(import.meta.url), { workerData: { databaseUrl } });
+    t.on("error", (err) => log.error({ err }, "the engine thread failed"));
+    t.on("exit", (code) => {
+      if (stopping) return;
+      // A failure of the engine must not leave the app answering webhooks that nobody works
+      // on: start it again. Its jobs come back at once (their worker is gone).
+      log.error({ code }, "the engine thread stopped; starting it again");
+      setTimeout(() => {
+        if (!stopping) thread = spawn();
+      }, 1_000).unref();
+    });
+    return t;
+  };
+  return {
+    start() {
+      thread ??= spawn();
+    },
+    notify() {
+      thread?.postMessage({ type: "notify" } satisfies Message);
+    },
+    async stop() {
+      stopping = true;
+      const t = thread;
+      if (!t) return;
+      const exited = new Promise<void>((resolve) => t.once("exit", () => resolve()));
+      t.postMessage({ type: "stop" } satisfies Message);
+      await exited;
+    },
+  };
+}
+
+/** The thread's side: the services of the app, without its server. */
+async function runEngine(): Promise<void> {
+  const { databaseUrl } = workerData as { databaseUrl: string };
+  const probot = createProbot({ overrides: { Octokit: AppOctokit } });
+  const store = await openStore(databaseUrl);
+  const services = createServices(probot, { store, config: loadOperatorConfig(process.env) });
+  const stallMs = stallMsFromEnv(process.env);
+  // A step that never yields stops this thread's loop, not the webhook server's: the watchdog
+  // watches this loop too, and restarts the process the same way.
+  const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs, message: `governance: the engine thread made no progress for ${stallMs} ms; killing the process so that it is restarted` });
+  services.worker.start();
+  services.scheduler.start();
+  parentPort!.on("message", (message: Message) => {
+    if (message.type === "notify") services.worker.notify();
+    if (message.type === "stop") {
+      void (async () => {
+        await watchdog?.stop();
+        await services.scheduler.stop();
+        await services.worker.stop();
+        await store.close();
+        process.exit(0);
+      })();
+    }
+  });
+}
+
+if (!isMainThread && (workerData as { databaseUrl?: unknown } | null)?.databaseUrl !== undefined) await runEngine();
