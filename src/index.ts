@@ -1,13 +1,13 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { healthHandler } from "./api/health.js";
 import { loadOperatorConfig } from "./config/operator-config.js";
-import { JOB_PRIORITY } from "./domain/ports.js";
 import type { WebhookLimits } from "./handlers/limits.js";
 import { registerWebhooks } from "./handlers/register.js";
 import { installWebhookMiddleware } from "./http/webhook-middleware.js";
 import { createServices, type ServiceOptions } from "./services.js";
 import type { Clock, Store } from "./domain/ports.js";
 import { startEngineThread } from "./engine-thread.js";
+import { queueUnindexedInstallations } from "./engine/schedule-index.js";
 import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
 import { VERSION } from "./version.js";
 import { startWatchdog, stallMsFromEnv } from "./watchdog.js";
@@ -95,17 +95,9 @@ async function indexExistingInstallations(probot: Probot, services: Pick<AppRunt
   try {
     const octokit = await probot.auth();
     const installations = await octokit.paginate(octokit.rest.apps.listInstallations, { per_page: 100 });
-    const unindexed = await services.store.unindexedInstallations(installations.map((i) => i.id));
-    for (const installationId of unindexed) {
-      await services.store.enqueue({
-        type: "refresh-installation-schedules",
-        payload: { installationId },
-        installationId,
-        priority: JOB_PRIORITY.maintenance,
-      });
-    }
+    const queued = await queueUnindexedInstallations(services.store, installations.map((i) => i.id));
     services.worker.notify();
-    probot.log.info({ installations: installations.length, queued: unindexed.length }, "schedule index refresh queued for the installations never indexed");
+    probot.log.info({ installations: installations.length, queued }, "schedule index refresh queued for the installations never indexed");
   } catch (err) {
     // Without credentials (setup mode, tests) there is nothing to index; say so and go on.
     probot.log.warn({ error: (err as Error).message }, "could not list installations to index their schedules");

@@ -157,3 +157,16 @@ async function resolveRepository(value: unknown, github: GitHubPort): Promise<Re
   const found = (await github.listInstallationRepositories()).find((r) => (typeof given.id === "number" ? r.id === given.id : r.fullName === given.fullName));
   return found ?? { gone: given.fullName };
 }
+
+/**
+ * Queues, as maintenance, a refresh of the schedule index of each of these installations
+ * (the app's installations at start) that was never indexed; returns how many. The index
+ * persists, so a restart reads no repository of an installation indexed before.
+ */
+export async function queueUnindexedInstallations(store: Store, installationIds: number[]): Promise<number> {
+  const unindexed = await store.unindexedInstallations(installationIds);
+  for (const installationId of unindexed) {
+    await store.enqueue({ type: SCHEDULE_JOB_TYPES.refreshInstallation, payload: { installationId }, installationId, priority: JOB_PRIORITY.maintenance });
+  }
+  return unindexed.length;
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RepositoryInfo } from "../../src/domain/events.js";
 import { silentLogger, type GitHubPort, type GovernanceFolder, type Job, type Logger, type RepoRef, type Store } from "../../src/domain/ports.js";
-import { refreshInstallationSchedules, refreshRepositorySchedules, SCHEDULE_JOB_TYPES, scheduleJobs, type ScheduleIndexDeps } from "../../src/engine/schedule-index.js";
+import { queueUnindexedInstallations, refreshInstallationSchedules, refreshRepositorySchedules, SCHEDULE_JOB_TYPES, scheduleJobs, type ScheduleIndexDeps } from "../../src/engine/schedule-index.js";
 import { WorkflowSource } from "../../src/engine/workflow-source.js";
 import { openStore } from "../../src/store/open-store.js";
 import { takeAll } from "../store/contract/helpers.js";
@@ -186,6 +186,23 @@ describe("scheduleJobs", () => {
       ["refresh-repository-schedules", { installationId: INSTALLATION, repository: repo("web", 2, "trunk") }],
     ]);
     expect(await store.listSchedules()).toEqual([]);
+    // The installation is indexed for good: a restart does not read it again.
+    expect(await store.unindexedInstallations([INSTALLATION])).toEqual([]);
+  });
+
+  it("at start, only installations never indexed are queued, as maintenance behind engine work", async () => {
+    const { store, github, handlers } = await jobsSetup();
+    github.repositories = [repo("api", 1)];
+    await handlers[SCHEDULE_JOB_TYPES.refreshInstallation]!(job(SCHEDULE_JOB_TYPES.refreshInstallation, { installationId: INSTALLATION }));
+    await takeAll(store);
+    expect(await queueUnindexedInstallations(store, [INSTALLATION, 501, 502])).toBe(2);
+    await store.enqueue({ type: "delivery", payload: { deliveryId: "d" }, installationId: 501 });
+    const taken = await takeAll(store);
+    expect(taken.map((j) => [j.type, j.payload.installationId ?? j.payload.deliveryId])).toEqual([
+      ["delivery", "d"],
+      ["refresh-installation-schedules", 501],
+      ["refresh-installation-schedules", 502],
+    ]);
   });
 
   it("refresh-repository-schedules takes a full repository as it is, and looks a partial one up", async () => {
