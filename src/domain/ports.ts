@@ -267,6 +267,8 @@ export interface Store {
   listSchedules(repository?: string): Promise<Schedule[]>;
   /** Schedules whose next tick is due at `now`, earliest first (at most `limit`, default 100). */
   dueSchedules(now: Date, limit?: number): Promise<Schedule[]>;
+  /** When the earliest schedule is next due, if any is. */
+  nextScheduleDue(): Promise<Date | undefined>;
   /**
    * Records that `tick` fired and when the next one is due. Compare-and-set: only a tick later
    * than the recorded one is written, so of several replicas firing one tick exactly one wins.

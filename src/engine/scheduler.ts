@@ -6,7 +6,7 @@ export interface SchedulerOptions {
   store: Store;
   clock: Clock;
   log: Logger;
-  /** How often `start()` looks for due schedules (default 30 s). */
+  /** The longest `start()` waits between looks for due schedules (default 5 s); it wakes at the next due time when that is sooner. */
   intervalMs?: number;
   /** Schedules read per store call (default 100). */
   batchSize?: number;
@@ -40,7 +40,7 @@ export class Scheduler {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#log = options.log;
-    this.#intervalMs = Math.max(1, options.intervalMs ?? 30_000);
+    this.#intervalMs = Math.max(1, options.intervalMs ?? 5_000);
     this.#batchSize = Math.max(1, Math.trunc(options.batchSize ?? 100));
     this.#wake = options.wake;
   }
@@ -72,12 +72,21 @@ export class Scheduler {
       this.#timer = undefined;
       this.tick()
         .catch((err: unknown) => this.#log.error({ err }, "scheduler: cannot read due schedules; will try again"))
-        .finally(() => {
-          if (this.#running) this.#arm(this.#intervalMs);
+        .then(() => this.#untilNextDue())
+        .catch(() => this.#intervalMs)
+        .then((delay) => {
+          if (this.#running) this.#arm(delay);
         });
     }, delayMs);
     // Never keeps a process alive on its own (tests, the CLI); the app's server does that.
     this.#timer.unref?.();
+  }
+
+  /** How long to sleep: until the next schedule is due (a tick fires on time), at most the interval. */
+  async #untilNextDue(): Promise<number> {
+    const next = await this.#store.nextScheduleDue();
+    if (!next) return this.#intervalMs;
+    return Math.min(this.#intervalMs, Math.max(10, next.getTime() - this.#clock.now().getTime()));
   }
 
   async #tick(): Promise<number> {

@@ -43,6 +43,11 @@ export function selectSchedules(db: Db, repository: string | undefined) {
 }
 
 /** Schedules due at `now`, earliest first, along the (next_due_at, id) index. */
+/** The earliest due time of any schedule (the index's first entry). */
+export function selectNextDue(db: Db) {
+  return db.selectFrom("schedules").select("next_due_at").where("next_due_at", "is not", null).orderBy("next_due_at").limit(1);
+}
+
 export function selectDueSchedules(db: Db, now: string, limit: number) {
   return db
     .selectFrom("schedules")

@@ -249,6 +249,11 @@ export class SqliteStore implements Store {
     return this.#exec.all(sq.selectDueSchedules(this.#db, now.toISOString(), bounded)).map(rowToSchedule);
   }
 
+  async nextScheduleDue(): Promise<Date | undefined> {
+    const at = this.#exec.first(sq.selectNextDue(this.#db))?.next_due_at;
+    return at ? new Date(at) : undefined;
+  }
+
   async markScheduleFired(id: string, tick: Date, nextDueAt: Date | undefined): Promise<boolean> {
     return this.#exec.run(sq.markScheduleFired(this.#db, id, tick.toISOString(), nextDueAt?.toISOString() ?? null)) > 0;
   }

@@ -228,4 +228,18 @@ describe("Scheduler.start / stop", () => {
     expect(wake).toHaveBeenCalledTimes(2);
     expect(await firedTicks(store)).toEqual(["a@2030-01-01T00:01:00.000Z", "a@2030-01-01T00:02:00.000Z"]);
   });
+
+  it("wakes when the next schedule falls due, not an interval later", async () => {
+    const store = await open();
+    // A real clock: the schedule is due 100 ms from now, the interval is an hour.
+    const due = new Date(Date.now() + 100);
+    await store.replaceSchedules(REPO, INSTALLATION, [{ workflowPath: "soon", triggerIndex: 0, cron: "* * * * *", timezone: "UTC", nextDueAt: due }], new Date(Date.now() - 120_000));
+    const wake = vi.fn();
+    const scheduler = new Scheduler({ store, clock: { now: () => new Date() }, log: silentLogger, intervalMs: 3_600_000, wake });
+    scheduler.start();
+    // Without the wake-up at the due time, the next look would be an hour away and this would time out.
+    await vi.waitFor(() => expect(wake).toHaveBeenCalled(), { timeout: 5_000 });
+    await scheduler.stop();
+    expect(await store.nextScheduleDue()).toBeDefined();
+  });
 });
