@@ -16,11 +16,13 @@ export interface EngineThread {
   start(): void;
   /** New jobs are queued: the engine looks at once instead of at its next poll. */
   notify(): void;
+  /** A repository's default-branch policy may have changed: the engine reads it again. */
+  policyChanged(repository: string): void;
   /** Stops the worker and the scheduler (the jobs in hand finish and are recorded), then the thread. */
   stop(): Promise<void>;
 }
 
-type Message = { type: "notify" } | { type: "stop" };
+type Message = { type: "notify" } | { type: "stop" } | { type: "policyChanged"; repository: string };
 
 /** Starts the engine thread over the database at `databaseUrl` (a file: both threads open it). */
 export function startEngineThread(databaseUrl: string, log: { error(obj: Record<string, unknown>, msg: string): void }): EngineThread {
@@ -47,6 +49,9 @@ export function startEngineThread(databaseUrl: string, log: { error(obj: Record<
     notify() {
       thread?.postMessage({ type: "notify" } satisfies Message);
     },
+    policyChanged(repository) {
+      thread?.postMessage({ type: "policyChanged", repository } satisfies Message);
+    },
     async stop() {
       stopping = true;
       const t = thread;
@@ -72,6 +77,7 @@ async function runEngine(): Promise<void> {
   services.scheduler.start();
   parentPort!.on("message", (message: Message) => {
     if (message.type === "notify") services.worker.notify();
+    if (message.type === "policyChanged") services.policyChanged(message.repository);
     if (message.type === "stop") {
       void (async () => {
         await watchdog?.stop();

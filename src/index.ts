@@ -18,6 +18,8 @@ export interface AppRuntime {
   clock: Clock;
   worker: { start(): void; notify(): void };
   scheduler: { start(): void };
+  /** Tells the engine a repository's default-branch policy may have changed. */
+  policyChanged?(repository: string): void;
 }
 
 /**
@@ -32,7 +34,13 @@ export function governanceApp(
     // The server's webhook endpoint: bounded and quiet, in front of Probot's own event dispatch.
     installWebhookMiddleware(app, { limits: options.webhookLimits });
     addHandler?.(healthHandler(VERSION));
-    registerWebhooks(app, { store: services.store, clock: services.clock, wake: () => services.worker.notify(), appId: options.appId });
+    registerWebhooks(app, {
+      store: services.store,
+      clock: services.clock,
+      wake: () => services.worker.notify(),
+      appId: options.appId,
+      policyChanged: (repository) => services.policyChanged?.(repository),
+    });
     if (options.startWorker ?? true) {
       services.worker.start();
       services.scheduler.start();
@@ -57,7 +65,7 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   if (engineInThread(databaseUrl, process.env)) {
     // The engine on its own thread and connection: acknowledging a webhook never waits on run work.
     const engine = startEngineThread(databaseUrl, probot.log);
-    runtime = { store, clock: { now: () => new Date() }, worker: engine, scheduler: { start() {} } };
+    runtime = { store, clock: { now: () => new Date() }, worker: engine, scheduler: { start() {} }, policyChanged: (repository) => engine.policyChanged(repository) };
     stopEngine = () => engine.stop();
   } else {
     const services = createServices(probot, { store, config } satisfies ServiceOptions);

@@ -24,6 +24,8 @@ export interface Services {
   /** Turns due onSchedule triggers into deliveries (started by the app, not by tests). */
   scheduler: Scheduler;
   log: Logger;
+  /** A repository's default-branch policy may have changed: read it again on the next delivery. */
+  policyChanged(repository: string): void;
 }
 
 export interface ServiceOptions {
@@ -72,5 +74,5 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
     log,
   });
   const scheduler = new Scheduler({ store: options.store, clock, log, wake: () => worker.notify() });
-  return { store: options.store, clock, notifier, worker, scheduler, log };
+  return { store: options.store, clock, notifier, worker, scheduler, log, policyChanged: (repository) => source.forget(repository) };
 }

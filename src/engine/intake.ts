@@ -40,7 +40,7 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
     // Workflows act with the app's rights, so they come from the default branch only: a pull
     // request's base branch may be one anyone with push access made. The base branch only
     // decides which `branches` filters match.
-    const folder = await deps.source.load(github, delivery.repository, delivery.repository.defaultBranch);
+    const folder = await deps.source.loadPolicy(github, delivery.repository);
     if (trigger.kind === "manual" || trigger.kind === "schedule") {
       const run = trigger.kind === "manual" ? await manualRun(delivery, index, trigger, folder, github, deps) : scheduledRun(delivery, index, trigger, folder, deps);
       if (run) runIds.push(...(await storeRun(run, delivery, deps)));

@@ -4,6 +4,9 @@ import type { GitHubPort, GovernanceFileBlob } from "../domain/ports.js";
 import type { Workflow } from "../domain/workflow.js";
 import { fileError, isWorkflowFileName, loadWorkflow, sizeError, type WorkflowFile } from "../workflows/index.js";
 
+/** How long a repository's policy is used without a push saying it changed (a missed webhook is healed after this). */
+export const DEFAULT_POLICY_TTL_MS = 10 * 60_000;
+
 /** Namespace for workflow ids derived from repository and path (uuid v5). */
 const WORKFLOW_ID_NAMESPACE = "4f0c2a51-7a7e-4d7b-9d0e-6b2f3c8e1a90";
 
@@ -34,8 +37,39 @@ export interface LoadedFolder {
  */
 export class WorkflowSource {
   private readonly parsed = new Map<string, WorkflowFile>();
+  /** The default branch's folder per repository, until a push says it changed (or it ages out). */
+  private readonly policies = new Map<string, { branch: string; at: number; folder: Promise<LoadedFolder> }>();
 
-  constructor(private readonly maxCached = 2000) {}
+  constructor(
+    private readonly maxCached = 2000,
+    private readonly policyTtlMs = DEFAULT_POLICY_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * The workflows of a repository's default branch: the policy runs are made from. Kept per
+   * repository, so a delivery for a repository seen lately costs no request: a push to the
+   * default branch (or a change of it) calls `forget`, and an entry older than the TTL is read
+   * again in case such a webhook was missed.
+   */
+  async loadPolicy(github: GitHubPort, repository: RepositoryInfo): Promise<LoadedFolder> {
+    const key = repository.fullName.toLowerCase();
+    const cached = this.policies.get(key);
+    if (cached && cached.branch === repository.defaultBranch && this.now() - cached.at < this.policyTtlMs) return cached.folder;
+    const folder = this.load(github, repository, repository.defaultBranch);
+    if (this.policies.size >= this.maxCached) this.policies.delete(this.policies.keys().next().value!);
+    this.policies.set(key, { branch: repository.defaultBranch, at: this.now(), folder });
+    // A failed read is not kept: the next delivery tries again.
+    folder.catch(() => {
+      if (this.policies.get(key)?.folder === folder) this.policies.delete(key);
+    });
+    return folder;
+  }
+
+  /** The repository's default branch changed (a push, a rename, a new default): read its policy again next time. */
+  forget(repository: string): void {
+    this.policies.delete(repository.toLowerCase());
+  }
 
   async load(github: GitHubPort, repository: RepositoryInfo, ref: string): Promise<LoadedFolder> {
     const folder = await github.readGovernanceFolder({ owner: repository.owner, repo: repository.name }, ref);

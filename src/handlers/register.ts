@@ -10,6 +10,8 @@ export interface WebhookDeps {
   wake(): void;
   /** This app's id, to tell our own check runs from other apps'. */
   appId?: number;
+  /** A repository's default branch may hold other workflows now (a push, a rename, a new default branch). */
+  policyChanged?(repository: string): void;
 }
 
 /**
@@ -39,6 +41,9 @@ export function registerWebhooks(app: Probot, deps: WebhookDeps): void {
   app.on(
     [...SCHEDULE_EVENTS],
     quiet(async (context) => {
+      // Before the push is acknowledged: a delivery after it reads the policy afresh.
+      const changed = (context.payload as { repository?: { full_name?: unknown } }).repository?.full_name;
+      if (typeof changed === "string") deps.policyChanged?.(changed);
       let jobs: NewJob[];
       try {
         jobs = scheduleRefreshJobs(context.name, context.payload, context.id);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { examplePayload, fakeSlack, startTestApp, type TestApp } from "../helpers/app.js";
+import { examplePayload, exampleWhere, fakeSlack, startTestApp, type TestApp } from "../helpers/app.js";
 import { ROOT } from "../helpers/fixtures.js";
 import { fakeGraphQL, type FakeFile } from "../helpers/github.js";
 
@@ -130,17 +130,24 @@ describe("a code-scanning alert runs the original design's workflow", () => {
     expect(runs.map((r) => r.workflowPath)).toEqual([".governance/auto-fix.json"]);
   });
 
-  it("costs a single request to read an unchanged folder again", async () => {
+  it("reads a repository's policy once, and again only after a push to its default branch", async () => {
     // Content no other test served: the blob cache (shared, content-addressed) has not seen it.
     const graphql = serveDefaultBranch([{ name: "auto-fix.json", text: `${SEED}\n\n` }]);
     expectIssueAndChecks();
-    await app.deliver("delivery-1", "code_scanning_alert", examplePayload("code_scanning_alert", "created"));
-    // A low-severity alert: the workflow is read again (from cache) but does not match.
+    const created = examplePayload("code_scanning_alert", "created");
+    await app.deliver("delivery-1", "code_scanning_alert", created);
+    // A low-severity alert: the policy is known already (no request) and does not match.
     const note = examplePayload("code_scanning_alert", "reopened", 2);
     await app.deliver("delivery-2", "code_scanning_alert", note);
     expect(graphql.queries.filter((q) => q.startsWith("blob"))).toHaveLength(1);
-    expect(graphql.queries.filter((q) => q.startsWith("list"))).toHaveLength(2);
+    expect(graphql.queries.filter((q) => q.startsWith("list"))).toHaveLength(1);
     expect(await app.store.listRuns()).toHaveLength(1);
+    // A push to the default branch: the next delivery reads the folder again.
+    const push = { ...exampleWhere("push", () => true), repository: created.repository, installation: created.installation, ref: `refs/heads/${String(created.repository.default_branch)}`, commits: [] };
+    await app.deliver("delivery-3", "push", push).catch(() => undefined);
+    const before = graphql.queries.filter((q) => q.startsWith("list")).length;
+    await app.deliver("delivery-4", "code_scanning_alert", { ...note, alert: { ...note.alert, number: 9_999 } });
+    expect(graphql.queries.filter((q) => q.startsWith("list")).length).toBe(before + 1);
   });
 
   it("fails the notify step with advice when the channel is not configured", async () => {
