@@ -26,6 +26,17 @@ export interface RunnerDeps {
   log: Logger;
   /** Aborted when the job running this lost its lease: stop at the next step boundary. */
   signal?: AbortSignal;
+  /**
+   * Whether the job running this still holds its lease. Asked before a replay and before an
+   * action's side effect: a worker whose lease ran out (it stalled) and was taken over must not
+   * go on with the run that the new holder executes.
+   */
+  holdsLease?: () => Promise<boolean>;
+}
+
+/** The job's lease went to another worker: this execution stops and leaves the run to it. */
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
 }
 
 /** Where a run was left: finished, or waiting (and when it next needs waking, if ever). */
@@ -66,6 +77,8 @@ export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerD
       return await executeOnce(run, delivery, deps, replay > 0);
     } catch (err) {
       if (!(err instanceof RunConflictError) || replay >= MAX_REPLAYS) throw err;
+      // The other writer may be the worker that took this job over: only the holder replays.
+      if (deps.holdsLease && !(await deps.holdsLease())) throw new LeaseLostError(`run ${run.id}: the job's lease was lost; its new holder goes on with the run`);
       const reloaded = await deps.store.getRun(run.id);
       if (!reloaded) throw new Error(`run ${run.id} is no longer in the store`);
       deps.log.debug({ runId: run.id, version: reloaded.version }, "run changed under its writer; replaying");
@@ -242,6 +255,9 @@ async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delive
   } else if (!ready.resume.error && !replaying) {
     // A retry carries its last error; a record without one was cut off by a crash.
     log("warn", `step ${step.id} resumed after an interruption`, { stepId: step.id });
+  }
+  if (step.type === "action" && deps.holdsLease && !(await deps.holdsLease())) {
+    throw new LeaseLostError(`run ${run.id}: the job's lease was lost before step ${step.id}; its new holder goes on with the run`);
   }
 
   let parameters: Record<string, unknown> | undefined;

@@ -13,6 +13,8 @@ export interface JobContext {
   /** Aborted when this worker lost the job's lease (another worker may run it now) or stops: end at the next safe point. */
   signal: AbortSignal;
   workerId: string;
+  /** Whether this worker still holds the job's lease (and renews it): ask before an effect that another holder may be making. */
+  holdsLease(): Promise<boolean>;
 }
 
 /** Runs one job. Throw to fail it: a `NonRetriableError` gives it up, anything else retries it. */
@@ -246,7 +248,9 @@ export class Worker {
       return this.#giveUp(job, `gave up after ${maxAttempts} attempts that never finished (the worker stopped each time)`, ctx);
     }
     try {
-      await handler(job, { signal, workerId: this.workerId });
+      const holdsLease = async () =>
+        !signal.aborted && (await this.#store.renewLeases(this.workerId, [job.id], new Date(this.#clock.now().getTime() + this.#leaseMs))).length > 0;
+      await handler(job, { signal, workerId: this.workerId, holdsLease });
     } catch (err) {
       return this.#failed(job, err, maxAttempts, ctx);
     }
