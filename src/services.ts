@@ -49,7 +49,7 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   // GitHub's limits, per installation: content-creating requests are paced, rate-limit answers
   // reschedule the work. Waiting never holds a worker slot.
   const pacer = new Pacer({ perMinute: config.github.contentCreatesPerMinute, perHour: config.github.contentCreatesPerHour }, clock);
-  const reach: GitHubPortFactory = options.githubFor ?? (async (installationId) => octokitPort(await app.auth(installationId)));
+  const reach: GitHubPortFactory = options.githubFor ?? installationPorts(app);
   const githubFor: GitHubPortFactory = async (installationId) => pacedPort(await reach(installationId), installationId, pacer, clock);
   const source = new WorkflowSource();
   const engineDeps = {
@@ -75,4 +75,29 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   });
   const scheduler = new Scheduler({ store: options.store, clock, log, wake: () => worker.notify() });
   return { store: options.store, clock, notifier, worker, scheduler, log, policyChanged: (repository) => source.forget(repository) };
+}
+
+/** Installation clients kept, most recently used last. */
+const INSTALLATION_CLIENTS = 5_000;
+
+/**
+ * One GitHub port per installation, kept: authenticating an installation (a signed JWT, a token
+ * request) is done once, not per job. The client's auth strategy renews the token when it
+ * expires.
+ */
+function installationPorts(app: Probot): GitHubPortFactory {
+  const ports = new Map<number, Promise<GitHubPort>>();
+  return (installationId) => {
+    let port = ports.get(installationId);
+    if (port) {
+      ports.delete(installationId);
+    } else {
+      port = app.auth(installationId).then((octokit) => octokitPort(octokit));
+      // A failed authentication is not kept: the next job tries again.
+      port.catch(() => ports.get(installationId) === port && ports.delete(installationId));
+      if (ports.size >= INSTALLATION_CLIENTS) ports.delete(ports.keys().next().value!);
+    }
+    ports.set(installationId, port);
+    return port;
+  };
 }

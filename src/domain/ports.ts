@@ -234,6 +234,8 @@ export interface Store {
    * held by a running job.
    */
   claimJob(workerId: string, now: Date, leaseMs: number): Promise<Job | undefined>;
+  /** Takes up to `limit` jobs at once, in the order claimJob would take them one by one. */
+  claimJobs(workerId: string, now: Date, leaseMs: number, limit: number): Promise<Job[]>;
   /** Extends the leases `workerId` still holds; returns the ids it holds (a job not returned was lost). */
   renewLeases(workerId: string, jobIds: string[], lockedUntil: Date): Promise<string[]>;
   /** Marks a job done, only while `workerId` holds it; false when it does not (the lease was lost). */

@@ -148,12 +148,7 @@ export class Worker {
   async drain(): Promise<number> {
     let count = 0;
     for (;;) {
-      const batch: Promise<void>[] = [];
-      while (batch.length < this.#concurrency) {
-        const job = await this.#store.claimJob(this.workerId, this.#clock.now(), this.#leaseMs);
-        if (!job) break;
-        batch.push(this.#launch(job));
-      }
+      const batch = (await this.#store.claimJobs(this.workerId, this.#clock.now(), this.#leaseMs, this.#concurrency)).map((job) => this.#launch(job));
       if (batch.length === 0) return count;
       count += batch.length;
       await Promise.all(batch);
@@ -178,9 +173,10 @@ export class Worker {
       this.#notified = false;
       try {
         while (this.#running && this.#inHand.size < this.#concurrency) {
-          const job = await this.#store.claimJob(this.workerId, this.#clock.now(), this.#leaseMs);
-          if (!job) break;
-          void this.#launch(job);
+          // Every free slot in one claim: one transaction however many jobs are due.
+          const jobs = await this.#store.claimJobs(this.workerId, this.#clock.now(), this.#leaseMs, this.#concurrency - this.#inHand.size);
+          for (const job of jobs) void this.#launch(job);
+          if (jobs.length === 0) break;
         }
       } catch (err) {
         // The store is unreachable or busy: wait a poll interval rather than spin.

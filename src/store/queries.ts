@@ -91,9 +91,14 @@ export function insertJob(db: Db, row: Insertable<JobsTable>) {
   return db.insertInto("jobs").values(row).onConflict((oc) => oc.column("key").doNothing());
 }
 
-/** Scheduled jobs whose time has come join the queue, all at the fair clock's present. */
-export function promoteDueJobs(db: Db, now: string, fairAt: number) {
-  return db.updateTable("jobs").set({ status: "queued", fair_at: fairAt }).where("status", "=", "scheduled").where("run_at", "<=", now);
+/** Scheduled jobs whose time has come, longest due first. */
+export function selectDueScheduled(db: Db, now: string, limit: number) {
+  return db.selectFrom("jobs").select(["id", "installation_id"]).where("status", "=", "scheduled").where("run_at", "<=", now).orderBy("run_at").orderBy("id").limit(limit);
+}
+
+/** A scheduled job joins the queue at its virtual start time. */
+export function queueJob(db: Db, id: string, fairAt: number) {
+  return db.updateTable("jobs").set({ status: "queued", fair_at: fairAt }).where("id", "=", id).where("status", "=", "scheduled");
 }
 
 /** The running job whose lease ran out first (its worker stopped or vanished), if any. */

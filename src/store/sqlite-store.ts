@@ -31,6 +31,8 @@ const DUE_DEFAULT_LIMIT = 100;
 const IN_BATCH = 500;
 /** The fair-queueing clock: the virtual start time of the latest job served. */
 const VIRTUAL_CLOCK = "virtual_clock";
+/** Scheduled jobs made due per statement when they fall due. */
+const PROMOTE_BATCH = 500;
 const DUE_MAX_LIMIT = 1_000;
 
 /** Opens a SQLite database (a file path, or ":memory:"), creating and migrating it as needed. */
@@ -158,20 +160,31 @@ export class SqliteStore implements Store {
   }
 
   async claimJob(workerId: string, now: Date, leaseMs: number): Promise<Job | undefined> {
+    return (await this.claimJobs(workerId, now, leaseMs, 1))[0];
+  }
+
+  async claimJobs(workerId: string, now: Date, leaseMs: number, limit: number): Promise<Job[]> {
     if (!(leaseMs > 0)) throw new RangeError(`claimJob: leaseMs must be a positive number of milliseconds, got ${leaseMs}`);
     const at = now.toISOString();
     const lockedUntil = new Date(now.getTime() + leaseMs).toISOString();
-    // One write transaction: SQLite's single write lock makes the pick and the lease atomic,
+    const wanted = Math.max(1, Math.min(1_000, Math.trunc(limit)));
+    // One write transaction: SQLite's single write lock makes the picks and the leases atomic,
     // so two claimers (connections or processes) never take the same job.
     return this.#exec.write(() => {
-      const clock = this.#virtualClock();
-      this.#exec.run(q.promoteDueJobs(this.#db, at, clock));
-      const pick = this.#exec.first(q.selectExpiredLease(this.#db, at)) ?? this.#exec.first(q.selectNextQueued(this.#db, at));
-      if (!pick) return undefined;
-      const row = this.#exec.first(q.leaseJob(this.#db, pick.id, { workerId, now: at, lockedUntil }));
-      if (!row) return undefined;
-      if (pick.fair_at > clock) this.#exec.run(q.upsertQueueState(this.#db, VIRTUAL_CLOCK, pick.fair_at));
-      return rows.rowToJob(row);
+      this.#promoteDue(at);
+      let clock = this.#virtualClock();
+      const start = clock;
+      const jobs: Job[] = [];
+      while (jobs.length < wanted) {
+        const pick = this.#exec.first(q.selectExpiredLease(this.#db, at)) ?? this.#exec.first(q.selectNextQueued(this.#db, at));
+        if (!pick) break;
+        const row = this.#exec.first(q.leaseJob(this.#db, pick.id, { workerId, now: at, lockedUntil }));
+        if (!row) break;
+        clock = Math.max(clock, Number(pick.fair_at));
+        jobs.push(rows.rowToJob(row));
+      }
+      if (clock > start) this.#exec.run(q.upsertQueueState(this.#db, VIRTUAL_CLOCK, clock));
+      return jobs;
     });
   }
 
@@ -290,10 +303,29 @@ export class SqliteStore implements Store {
     const row = rows.newJobToRow(job, now);
     if (new Date(row.run_at).getTime() > now.getTime()) return this.#exec.run(q.insertJob(this.#db, { ...row, status: "scheduled" })) === 1;
     const installation = job.installationId ?? 0;
-    const start = Math.max(this.#virtualClock(), Number(this.#exec.first(q.selectInstallationFinish(this.#db, installation))?.finish_at ?? 0));
+    const start = this.#fairStart(installation);
     const inserted = this.#exec.run(q.insertJob(this.#db, { ...row, status: "queued", fair_at: start })) === 1;
     if (inserted) this.#exec.run(q.upsertInstallationFinish(this.#db, installation, start + 1));
     return inserted;
+  }
+
+  /** A job of this installation queued now starts at the fair clock's present, or after the installation's last queued job. */
+  #fairStart(installation: number): number {
+    return Math.max(this.#virtualClock(), Number(this.#exec.first(q.selectInstallationFinish(this.#db, installation))?.finish_at ?? 0));
+  }
+
+  /** Scheduled jobs that fell due join the queue as if enqueued now, each in its installation's turn (inside a write transaction). */
+  #promoteDue(now: string): void {
+    for (;;) {
+      const due = this.#exec.all(q.selectDueScheduled(this.#db, now, PROMOTE_BATCH));
+      for (const job of due) {
+        const installation = job.installation_id ?? 0;
+        const start = this.#fairStart(installation);
+        this.#exec.run(q.queueJob(this.#db, job.id, start));
+        this.#exec.run(q.upsertInstallationFinish(this.#db, installation, start + 1));
+      }
+      if (due.length < PROMOTE_BATCH) return;
+    }
   }
 
   #insertWaits(run: Run): void {

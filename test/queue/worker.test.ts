@@ -269,9 +269,9 @@ describe("Worker.start / notify / stop", () => {
   it("keeps polling when the store fails to hand out a job", async () => {
     let failures = 0;
     const flaky = withOverrides(store, {
-      claimJob: async (...args) => {
+      claimJobs: async (...args) => {
         if (failures++ < 2) throw new Error("SQLITE_BUSY");
-        return store.claimJob(...args);
+        return store.claimJobs(...args);
       },
     });
     const ran = gate();

@@ -213,6 +213,17 @@ export function jobContract(h: ContractHarness): void {
       expect(await store.claimJob("new", at(1), LEASE)).toMatchObject({ payload: { n: 1 }, attempts: 2 });
     });
 
+    it("claimJobs takes several at once, in claimJob's order, one per concurrency key", async () => {
+      const store = await h.fresh();
+      for (const inst of [1, 2]) for (let n = 0; n < 3; n++) await store.enqueue({ type: "run", payload: { n: `${inst}.${n}` }, installationId: inst, runAt: T0, concurrencyKey: n === 2 ? "shared" : undefined });
+      const jobs = await store.claimJobs("w", T0, LEASE, 10);
+      // "1.2" and "2.2" share a key: only one of them is handed out.
+      expect(jobs.map((j) => j.payload.n)).toEqual(["1.0", "2.0", "1.1", "2.1", "1.2"]);
+      expect(await store.claimJobs("w2", T0, LEASE, 10)).toEqual([]);
+      expect(await store.completeJob(jobs[4]!.id, "w")).toBe(true);
+      expect((await store.claimJobs("w2", T0, LEASE, 10)).map((j) => j.payload.n)).toEqual(["2.2"]);
+    });
+
     it("a job carries its own attempts and installation", async () => {
       const store = await h.fresh();
       await store.enqueue({ type: "t", payload: {}, runAt: T0, maxAttempts: 2, installationId: 77 });
