@@ -163,7 +163,7 @@ export async function startProbotChild({ kind = "app", standIn, workDir, name = 
     GOVERNANCE_STALL_SECONDS: "0",
     ...env,
   });
-  const script = kind === "app" ? join(ROOT, "dist/main.js") : fileURLToPath(new URL("./bare-probot.mjs", import.meta.url));
+  const script = kind === "app" ? (process.env.BENCH_APP_SCRIPT ?? join(ROOT, "dist/main.js")) : fileURLToPath(new URL("./bare-probot.mjs", import.meta.url));
   // cwd is the work dir: no stray .env of the checkout is read (Probot and the app both load ./.env).
   const child = register(spawn(process.execPath, [script], { cwd: workDir, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] }));
   const log = createWriteStream(logPath);

@@ -46,7 +46,7 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job, context?
       const github = await deps.githubFor(run.installationId);
       // A wake-up, a timer and a rescheduling are committed by the runner itself; a run that
       // cannot go on is ended by the worker's give-up hook (engineGiveUps) after its last attempt.
-      await executeRun(run, delivery, { ...deps, github, reporter: deps.reporterFor(github, delivery), ...(context ? { signal: context.signal, holdsLease: context.holdsLease } : {}) });
+      await executeRun(run, delivery, { ...deps, github, reporter: deps.reporterFor(github, delivery), ...(context ? { signal: context.signal, holdsLease: context.holdsLease } : {}), retried: job.attempts > 1 });
     },
   };
 }

@@ -32,6 +32,8 @@ export interface RunnerDeps {
    * go on with the run that the new holder executes.
    */
   holdsLease?: () => Promise<boolean>;
+  /** This job ran before and never recorded an outcome (its process died): what it may not have reported is reported again. */
+  retried?: boolean;
 }
 
 /** The job's lease went to another worker: this execution stops and leaves the run to it. */
@@ -89,7 +91,12 @@ export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerD
 
 async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, replaying: boolean): Promise<RunProgress> {
   let run = initial;
-  if (isFinished(run)) return { run };
+  if (isFinished(run)) {
+    // The end was committed, but a process that died right after may not have shown it on the
+    // check run: a job that comes back for a finished run shows it again (the update is idempotent).
+    if (deps.retried) await deps.reporter.finished(run).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
+    return { run };
+  }
   const trigger = delivery.triggers[run.triggerIndex];
   if (!trigger) throw new Error(`run ${run.id}: delivery ${delivery.id} has no trigger ${run.triggerIndex}`);
   const pendingLog: LogEntry[] = [];

@@ -1,0 +1,6 @@
+import type { StandIn } from "../standin/github.mjs";
+import type { ProbotChild } from "./processes.mjs";
+/** Installation ids first, first + 1, …: `count` of them. */
+export function ids(first: number, count: number): number[];
+/** Starts the app (`node dist/main.js`) against the stand-in. */
+export function startApp(options: { standIn: StandIn; workDir: string; name?: string; pacing?: boolean; github?: Record<string, number>; env?: Record<string, string> }): Promise<ProbotChild>;
