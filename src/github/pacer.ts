@@ -6,8 +6,13 @@ export interface PacingLimits {
   perHour: number;
 }
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
+/**
+ * GitHub counts a request when it arrives, we when we send it: each window is kept a second
+ * longer than GitHub's, so a request sent as a slot frees never arrives just before it does.
+ */
+const SLACK = 1_000;
+const MINUTE = 60_000 + SLACK;
+const HOUR = 3_600_000 + SLACK;
 /** Installations tracked before idle ones are forgotten. */
 const TRACKED = 10_000;
 
@@ -58,7 +63,7 @@ export class Pacer {
       if (this.enabled) w.stamps.push(now);
       return undefined;
     }
-    const spacing = perMinute > 0 ? Math.ceil(MINUTE / perMinute) : perHour > 0 ? Math.ceil(HOUR / perHour) : 1_000;
+    const spacing = perMinute > 0 ? Math.ceil(60_000 / perMinute) : perHour > 0 ? Math.ceil(3_600_000 / perHour) : 1_000;
     const at = Math.max(allowedAt, w.nextDeferral);
     w.nextDeferral = at + spacing;
     return new Date(at);
