@@ -99,3 +99,10 @@ export interface Run {
   steps: StepRecord[];
   log: LogEntry[];
 }
+
+/** Numbers of the issues a run opened in its own repository (createIssue without a `project`): their comments may vote on its approvals. */
+export function issuesOpenedInRepository(steps: readonly StepRecord[]): number[] {
+  return steps
+    .filter((s) => s.kind === "createIssue" && typeof s.outputs?.number === "number" && !(s.parameters as { project?: string } | undefined)?.project)
+    .map((s) => s.outputs!.number as number);
+}

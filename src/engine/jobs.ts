@@ -4,7 +4,7 @@ import type { GitHubPort, GitHubPortFactory, Job, Notifier, RunReporter } from "
 import type { ActionKind } from "../domain/workflow.js";
 import { NonRetriableError, type JobContext } from "../queue/worker.js";
 import { processDelivery, validateHead, type IntakeDeps } from "./intake.js";
-import { changeRun, isFinishedRun } from "./run-writer.js";
+import { changeRun, endSteps, isFinishedRun } from "./run-writer.js";
 import { executeRun, runJob } from "./runner.js";
 
 export interface EngineDeps extends IntakeDeps {
@@ -75,8 +75,7 @@ async function abandonRun(runId: string, err: unknown, deps: EngineDeps, reporte
   const failed = await changeRun(deps.store, runId, (run) => {
     if (isFinishedRun(run)) return undefined;
     const now = deps.clock.now().toISOString();
-    const steps = run.steps.map((s) => (s.status === "waiting" || s.status === "running" || s.status === "pending" ? { ...s, status: "cancelled" as const, finishedAt: now } : s));
-    return { run: { ...run, status: "failed", finishedAt: now, currentStepId: undefined, steps }, log: [{ ts: now, level: "error", message }] };
+    return { run: { ...run, status: "failed", finishedAt: now, currentStepId: undefined, steps: endSteps(run.steps, now) }, log: [{ ts: now, level: "error", message }] };
   });
   if (failed) await reporter.finished(failed).catch(() => undefined);
 }

@@ -1,5 +1,5 @@
 import type { NewJob, Store } from "../domain/ports.js";
-import type { LogEntry, Run } from "../domain/run.js";
+import type { LogEntry, Run, StepRecord } from "../domain/run.js";
 
 /** What a change makes of a run: its new state, the log lines that say so, the jobs it schedules. */
 export interface RunChange {
@@ -33,4 +33,9 @@ export async function changeRun(store: Store, runId: string, change: (run: Run) 
 /** Whether a run has ended. */
 export function isFinishedRun(run: Run): boolean {
   return run.status === "succeeded" || run.status === "failed" || run.status === "cancelled";
+}
+
+/** The steps of a run that ends now: those still waiting or interrupted are cancelled with it. */
+export function endSteps(steps: readonly StepRecord[], now: string): StepRecord[] {
+  return steps.map((s) => (s.status === "waiting" || s.status === "running" || s.status === "pending" ? { ...s, status: "cancelled" as const, finishedAt: now } : s));
 }

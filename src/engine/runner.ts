@@ -10,6 +10,7 @@ import { evaluateCondition, renderParameters } from "../workflows/evaluate.js";
 import { stepEdges } from "../workflows/graph.js";
 import { expressionContext, stepOutputs } from "./context.js";
 import { locate, type Ready } from "./replay.js";
+import { endSteps, isFinishedRun } from "./run-writer.js";
 import { isTransient, retryDelayMs } from "./transient.js";
 import { dueAt, dueOutcome, routeOutcome, startApproval, startWait } from "./waits.js";
 
@@ -91,7 +92,7 @@ export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerD
 
 async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, replaying: boolean): Promise<RunProgress> {
   let run = initial;
-  if (isFinished(run)) {
+  if (isFinishedRun(run)) {
     // The end was committed, but a process that died right after may not have shown it on the
     // check run: a job that comes back for a finished run shows it again (the update is idempotent).
     if (deps.retried) await deps.reporter.finished(run).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
@@ -178,16 +179,10 @@ function isPaced(record: StepRecord): boolean {
   return record.status === "waiting" && record.waiting?.kind === "retry" && record.waiting.paced === true;
 }
 
-function isFinished(run: Run): boolean {
-  return run.status === "succeeded" || run.status === "failed" || run.status === "cancelled";
-}
-
 async function finish(run: Run, status: "succeeded" | "failed" | "cancelled", message: string, deps: RunnerDeps, log: Log, commit: Commit): Promise<Run> {
   log(status === "failed" ? "error" : "info", message);
   const now = deps.clock.now().toISOString();
-  // Steps still waiting or interrupted end with the run.
-  const steps = run.steps.map((s) => (s.status === "waiting" || s.status === "running" || s.status === "pending" ? { ...s, status: "cancelled" as const, finishedAt: now } : s));
-  const done = await commit({ ...run, steps, status, finishedAt: now, currentStepId: undefined });
+  const done = await commit({ ...run, steps: endSteps(run.steps, now), status, finishedAt: now, currentStepId: undefined });
   await deps.reporter.finished(done).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
   return done;
 }
@@ -317,11 +312,11 @@ async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delive
   }
 }
 
-/** The issues whose comments vote on an approval: the pull request, the manual run's issue, the event's issue (issues the run opens count too: see the wait index). */
-function voteIssues(delivery: Delivery, trigger: TriggerEvent): number[] {
+/** The issues whose comments vote on an approval: the pull request, the manual run's issue, the event's issue (and the issues the run opens: issuesOpenedInRepository). */
+export function voteIssues(delivery: Pick<Delivery, "payload">, trigger: TriggerEvent | undefined): number[] {
   const issues: number[] = [];
-  if (trigger.kind === "pullRequest") issues.push(trigger.pullRequest.number);
-  if (trigger.kind === "manual" && trigger.issueNumber !== undefined) issues.push(trigger.issueNumber);
+  if (trigger?.kind === "pullRequest") issues.push(trigger.pullRequest.number);
+  if (trigger?.kind === "manual" && trigger.issueNumber !== undefined) issues.push(trigger.issueNumber);
   const issue = (delivery.payload as { issue?: { number?: unknown } } | undefined)?.issue?.number;
   if (typeof issue === "number") issues.push(issue);
   return [...new Set(issues)];

@@ -1,8 +1,8 @@
 import type { Delivery, Signal } from "../domain/events.js";
 import type { Clock, GitHubPort, Logger, Store } from "../domain/ports.js";
-import type { ApprovalVote, LogEntry, Run, StepRecord } from "../domain/run.js";
+import { issuesOpenedInRepository, type ApprovalVote, type LogEntry, type Run, type StepRecord } from "../domain/run.js";
 import { changeRun, isFinishedRun } from "./run-writer.js";
-import { completeWaiting, runJob } from "./runner.js";
+import { completeWaiting, runJob, voteIssues } from "./runner.js";
 
 export interface SignalDeps {
   store: Store;
@@ -122,11 +122,7 @@ async function applyToRecord(
 async function concernsIssue(run: Run, issueNumber: number | undefined, store: Store): Promise<boolean> {
   if (issueNumber === undefined) return false;
   const origin = await store.getDelivery(run.deliveryId);
-  const trigger = origin?.triggers[run.triggerIndex];
-  if (trigger?.kind === "pullRequest" && trigger.pullRequest.number === issueNumber) return true;
-  if (trigger?.kind === "manual" && trigger.issueNumber === issueNumber) return true;
-  if ((origin?.payload as { issue?: { number?: number } } | undefined)?.issue?.number === issueNumber) return true;
-  return run.steps.some((s) => s.kind === "createIssue" && s.outputs?.number === issueNumber && !(s.parameters as { project?: string } | undefined)?.project);
+  return (origin !== undefined && voteIssues(origin, origin.triggers[run.triggerIndex]).includes(issueNumber)) || issuesOpenedInRepository(run.steps).includes(issueNumber);
 }
 
 /** Why a vote does not count, if it does not: not an approver, or the author of the change. */

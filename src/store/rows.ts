@@ -2,7 +2,7 @@ import type { Insertable, Selectable } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { Delivery } from "../domain/events.js";
 import type { EffectRecord, Job, NewJob } from "../domain/ports.js";
-import type { LogEntry, LogLevel, Run, RunStatus, StepRecord } from "../domain/run.js";
+import { issuesOpenedInRepository, type LogEntry, type LogLevel, type Run, type RunStatus, type StepRecord } from "../domain/run.js";
 import type { DeliveriesTable, EffectsTable, JobsTable, RunLogsTable, RunsTable, RunWaitsTable } from "./schema.js";
 
 // Mapping between the domain's objects and table rows. Pure functions, shared by every backend:
@@ -140,7 +140,7 @@ export function waitRowsOf(run: Pick<Run, "id" | "repository"> & { steps: readon
         // Votes come as comments on the run's pull request or event issue, or on an issue the
         // run opened in its own repository (a parallel branch may open one while it waits).
         // Runs from before the index kept no issue list: any comment of the repository may concern them.
-        const opened = run.steps.filter((s) => s.kind === "createIssue" && typeof s.outputs?.number === "number" && !(s.parameters as { project?: string } | undefined)?.project).map((s) => s.outputs!.number as number);
+        const opened = issuesOpenedInRepository(run.steps);
         for (const target of w.issues ? [...new Set([...w.issues, ...opened])].map((n) => `#${n}`) : ["*"]) row("approval", target, w.timeoutAt);
         break;
       }
