@@ -165,7 +165,9 @@ export async function startProbotChild({ kind = "app", standIn, workDir, name = 
   });
   const script = kind === "app" ? (process.env.BENCH_APP_SCRIPT ?? join(ROOT, "dist/main.js")) : fileURLToPath(new URL("./bare-probot.mjs", import.meta.url));
   // cwd is the work dir: no stray .env of the checkout is read (Probot and the app both load ./.env).
-  const child = register(spawn(process.execPath, [script], { cwd: workDir, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] }));
+  // BENCH_APP_NODE_ARGS: extra node flags for the app only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = kind === "app" ? (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean) : [];
+  const child = register(spawn(process.execPath, [...nodeArgs, script], { cwd: workDir, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] }));
   const log = createWriteStream(logPath);
   child.stdout.pipe(log);
   child.stderr.pipe(log);

@@ -84,7 +84,7 @@ export class Worker {
   readonly #log: WorkerLog;
   readonly #onGiveUp: Record<string, (job: Job, reason: string) => Promise<void>>;
   /** Jobs in hand, by id: what they run as and how to tell them to stop. */
-  readonly #inHand = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  readonly #inHand = new Map<string, { done: Promise<void>; abort: AbortController; heldUntil: number }>();
   #loop: Promise<void> | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #running = false;
@@ -205,13 +205,32 @@ export class Worker {
   /** Runs a claimed job in a slot; resolves when its outcome is recorded. */
   #launch(job: Job): Promise<void> {
     const abort = new AbortController();
-    const done = this.#run(job, abort.signal).finally(() => {
+    // The claim set the lease from this clock's now, a moment ago: count from here, a little short.
+    const entry = { done: Promise.resolve(), abort, heldUntil: this.#clock.now().getTime() + this.#leaseMs };
+    this.#inHand.set(job.id, entry);
+    entry.done = this.#run(job, abort.signal).finally(() => {
       this.#inHand.delete(job.id);
       // A slot is free: a worker waiting for one looks for the next job.
       this.#wake?.();
     });
-    this.#inHand.set(job.id, { done, abort });
-    return done;
+    return entry.done;
+  }
+
+  /**
+   * Whether this worker still holds a job's lease. Only the holder renews a lease, and another
+   * worker takes a job only once its lease has run out (or its worker is gone): while the lease
+   * this worker last set has well over a heartbeat to go, it holds it, without asking the store.
+   * Closer to the end (the heartbeat is late: the loop stalled), the store decides and renews.
+   */
+  async #holdsLease(job: Job, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return false;
+    const entry = this.#inHand.get(job.id);
+    const now = this.#clock.now().getTime();
+    if (entry && now < entry.heldUntil - this.#leaseMs / 2) return true;
+    const until = now + this.#leaseMs;
+    const held = (await this.#store.renewLeases(this.workerId, [job.id], new Date(until))).length > 0;
+    if (held && entry) entry.heldUntil = until;
+    return held;
   }
 
   /** Renews the leases in hand; a job whose lease was lost is told to stop. */
@@ -219,10 +238,14 @@ export class Worker {
     const ids = [...this.#inHand.keys()];
     if (ids.length === 0) return;
     try {
-      const held = new Set(await this.#store.renewLeases(this.workerId, ids, new Date(this.#clock.now().getTime() + this.#leaseMs)));
+      const until = this.#clock.now().getTime() + this.#leaseMs;
+      const held = new Set(await this.#store.renewLeases(this.workerId, ids, new Date(until)));
       for (const id of ids) {
-        if (held.has(id)) continue;
         const job = this.#inHand.get(id);
+        if (held.has(id)) {
+          if (job) job.heldUntil = until;
+          continue;
+        }
         if (!job || job.abort.signal.aborted) continue;
         this.#log.warn({ jobId: id, workerId: this.workerId }, "lost the lease of a job in hand; it stops at its next safe point");
         job.abort.abort(new Error("the job's lease was lost"));
@@ -244,9 +267,7 @@ export class Worker {
       return this.#giveUp(job, `gave up after ${maxAttempts} attempts that never finished (the worker stopped each time)`, ctx);
     }
     try {
-      const holdsLease = async () =>
-        !signal.aborted && (await this.#store.renewLeases(this.workerId, [job.id], new Date(this.#clock.now().getTime() + this.#leaseMs))).length > 0;
-      await handler(job, { signal, workerId: this.workerId, holdsLease });
+      await handler(job, { signal, workerId: this.workerId, holdsLease: () => this.#holdsLease(job, signal) });
     } catch (err) {
       return this.#failed(job, err, maxAttempts, ctx);
     }

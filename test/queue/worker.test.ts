@@ -387,6 +387,56 @@ describe("Worker: many jobs in flight, leases that follow the work", () => {
     expect(await store.completeJob(taken!.id, "other")).toBe(true);
   });
 
+  it("holdsLease answers from the lease it last set while that has time to go, and asks the store near its end", async () => {
+    let renewals = 0;
+    const counted = withOverrides(store, {
+      renewLeases: async (...args: Parameters<Store["renewLeases"]>) => {
+        renewals++;
+        return store.renewLeases(...args);
+      },
+    });
+    const answers: boolean[] = [];
+    const step = gate();
+    const next = gate();
+    let context: { holdsLease(): Promise<boolean> } | undefined;
+    const w = new Worker({
+      store: counted,
+      clock,
+      workerId: "lease-holder",
+      // No heartbeat during the test: the lease is what the claim set.
+      leaseMs: 1_000,
+      heartbeatMs: 3_600_000,
+      handlers: {
+        long: async (_job, ctx) => {
+          context = ctx;
+          step.open();
+          await next.opened;
+        },
+      },
+    });
+    workers.push(w);
+    await store.enqueue({ type: "long", payload: {} });
+    w.start();
+    await step.opened;
+    // Fresh: no store call.
+    answers.push(await context!.holdsLease());
+    expect(renewals).toBe(0);
+    // Past half the lease: the store is asked, and renews it.
+    clock.advance(600);
+    answers.push(await context!.holdsLease());
+    expect(renewals).toBe(1);
+    // Renewed: fresh again.
+    clock.advance(100);
+    answers.push(await context!.holdsLease());
+    expect(renewals).toBe(1);
+    // It ran out and another worker took it: the store says so.
+    clock.advance(1_500);
+    expect(await store.claimJob("other", clock.now(), 60_000)).toBeDefined();
+    answers.push(await context!.holdsLease());
+    expect(answers).toEqual([true, true, true, false]);
+    next.open();
+  });
+
   it("at start, takes back at once the jobs of a worker of this host that is gone, not those of live ones", async () => {
     const { hostname } = await import("node:os");
     await store.enqueue({ type: "t", payload: { n: 1 } });
