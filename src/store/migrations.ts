@@ -236,4 +236,27 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable("runs").dropColumn("version").execute();
     },
   },
+  "0005_partial_job_indexes": {
+    // A job's status decides which index it is in: done and failed jobs (most of the table,
+    // kept for their keys) are in none but the key's, so finishing a job or leasing one
+    // touches only the index it leaves and the one it joins. The queries name the status as a
+    // literal, which is what lets SQLite and PostgreSQL use a partial index.
+    async up(db: Kysely<unknown>): Promise<void> {
+      for (const name of ["jobs_queue_idx", "jobs_run_at_idx", "jobs_lease_idx", "jobs_concurrency_idx"]) await db.schema.dropIndex(name).execute();
+      // The next job to serve: by priority, fair order, due time, enqueue order.
+      await db.schema.createIndex("jobs_queued_idx").on("jobs").columns(["priority", "fair_at", "run_at", "id"]).where(sql.ref("status"), "=", sql.lit("queued")).execute();
+      // Scheduled jobs falling due.
+      await db.schema.createIndex("jobs_scheduled_idx").on("jobs").columns(["run_at", "id"]).where(sql.ref("status"), "=", sql.lit("scheduled")).execute();
+      // Leases running out, and the live lease of a run's concurrency key.
+      await db.schema.createIndex("jobs_running_idx").on("jobs").columns(["locked_until"]).where(sql.ref("status"), "=", sql.lit("running")).execute();
+      await db.schema.createIndex("jobs_running_key_idx").on("jobs").columns(["concurrency_key", "locked_until"]).where(sql.ref("status"), "=", sql.lit("running")).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const name of ["jobs_queued_idx", "jobs_scheduled_idx", "jobs_running_idx", "jobs_running_key_idx"]) await db.schema.dropIndex(name).execute();
+      await db.schema.createIndex("jobs_queue_idx").on("jobs").columns(["status", "priority", "fair_at", "run_at", "id"]).execute();
+      await db.schema.createIndex("jobs_run_at_idx").on("jobs").columns(["status", "run_at"]).execute();
+      await db.schema.createIndex("jobs_lease_idx").on("jobs").columns(["status", "locked_until"]).execute();
+      await db.schema.createIndex("jobs_concurrency_idx").on("jobs").columns(["concurrency_key", "status"]).execute();
+    },
+  },
 };

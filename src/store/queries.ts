@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from "kysely";
+import { sql, type Insertable, type Kysely, type RawBuilder } from "kysely";
 import type { JobStatus, JobsTable, RunLogsTable, RunsTable, RunWaitsTable, Tables } from "./schema.js";
 
 /**
@@ -13,6 +13,11 @@ export const RUN_LIST_DEFAULT_LIMIT = 50;
 export const RUN_LIST_MAX_LIMIT = 500;
 /** How much of a job's error is kept: enough to diagnose, bounded so a huge message cannot bloat the table. */
 export const JOB_ERROR_MAX_CHARS = 4_000;
+
+/** A job status as a literal, not a parameter: only then can the planner use the partial index of that status. */
+function status(value: JobStatus): RawBuilder<JobStatus> {
+  return sql.lit(value);
+}
 
 /** Inserts a delivery unless its id is known (0 rows changed then). */
 export function insertDelivery(db: Db, row: Insertable<Tables["deliveries"]>) {
@@ -93,7 +98,7 @@ export function insertJob(db: Db, row: Insertable<JobsTable>) {
 
 /** Scheduled jobs whose time has come, longest due first. */
 export function selectDueScheduled(db: Db, now: string, limit: number) {
-  return db.selectFrom("jobs").select(["id", "installation_id"]).where("status", "=", "scheduled").where("run_at", "<=", now).orderBy("run_at").orderBy("id").limit(limit);
+  return db.selectFrom("jobs").select(["id", "installation_id"]).where("status", "=", status("scheduled")).where("run_at", "<=", now).orderBy("run_at").orderBy("id").limit(limit);
 }
 
 /** A scheduled job joins the queue at its virtual start time. */
@@ -103,7 +108,7 @@ export function queueJob(db: Db, id: string, fairAt: number) {
 
 /** The running job whose lease ran out first (its worker stopped or vanished), if any. */
 export function selectExpiredLease(db: Db, now: string) {
-  return db.selectFrom("jobs").select(["id", "fair_at"]).where("status", "=", "running").where("locked_until", "<", now).orderBy("locked_until").limit(1);
+  return db.selectFrom("jobs").select(["id", "fair_at"]).where("status", "=", status("running")).where("locked_until", "<", now).orderBy("locked_until").limit(1);
 }
 
 /**
@@ -115,7 +120,7 @@ export function selectNextQueued(db: Db, now: string) {
   return db
     .selectFrom("jobs as j")
     .select(["j.id", "j.fair_at"])
-    .where("j.status", "=", "queued")
+    .where("j.status", "=", status("queued"))
     .where((eb) =>
       eb.or([
         eb("j.concurrency_key", "is", null),
@@ -125,7 +130,7 @@ export function selectNextQueued(db: Db, now: string) {
               .selectFrom("jobs as r")
               .select("r.id")
               .whereRef("r.concurrency_key", "=", "j.concurrency_key")
-              .where("r.status", "=", "running")
+              .where("r.status", "=", status("running"))
               .where("r.locked_until", ">=", now),
           ),
         ),
@@ -193,7 +198,7 @@ export function renewLeases(db: Db, workerId: string, ids: string[], lockedUntil
 
 /** The workers holding running jobs. */
 export function selectLeaseHolders(db: Db) {
-  return db.selectFrom("jobs").select("locked_by").distinct().where("status", "=", "running").where("locked_by", "is not", null);
+  return db.selectFrom("jobs").select("locked_by").distinct().where("status", "=", status("running")).where("locked_by", "is not", null);
 }
 
 /** Puts the running jobs of some workers back in the queue (their attempt stays counted). */

@@ -2,9 +2,11 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql, type Kysely, type Migration } from "kysely";
+import { Kysely, SqliteDialect, sql, type Migration } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrations } from "../../src/store/migrations.js";
+import * as q from "../../src/store/queries.js";
+import type { Tables } from "../../src/store/schema.js";
 import { configureSqlite } from "../../src/store/sqlite-connection.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -116,6 +118,23 @@ describe("SQLite migrations", () => {
     expect(await store.completeJob("j-held", "w")).toBe(true);
     expect((await store.claimJob("w", new Date("2030-01-02T00:00:00.000Z"), 1_000))?.id).toBe("j-later");
     await store.close();
+  });
+
+  it("the job queue's queries use the partial index of the status they look for, never a scan of the table", async () => {
+    const file = tempFile();
+    (await openSqliteStore(file)).close();
+    const raw = new Database(file, { readonly: true });
+    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
+    const now = "2030-01-01T00:00:00.000Z";
+    const plan = (query: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
+      const { sql: text, parameters } = query.compile();
+      return (raw.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...parameters) as { detail: string }[]).map((r) => r.detail).join(" | ");
+    };
+    expect(plan(q.selectNextQueued(db, now))).toMatch(/^SCAN j USING INDEX jobs_queued_idx .*SEARCH r USING INDEX jobs_running_key_idx/);
+    expect(plan(q.selectDueScheduled(db, now, 10))).toBe("SEARCH jobs USING INDEX jobs_scheduled_idx (run_at<?)");
+    expect(plan(q.selectExpiredLease(db, now))).toBe("SEARCH jobs USING INDEX jobs_running_idx (locked_until<?)");
+    expect(plan(q.selectLeaseHolders(db))).toMatch(/^SCAN jobs USING INDEX jobs_running_idx/);
+    raw.close();
   });
 
   it("a failing migration leaves a new database empty and says which one failed", async () => {
