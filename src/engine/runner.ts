@@ -64,8 +64,9 @@ export function runJob(run: Pick<Run, "id" | "installationId">, key: string, run
 }
 
 /**
- * Executes a run as far as it can go. Every step transition is committed before the next
- * begins, with its log lines and the jobs it schedules, over the version that was read: when
+ * Executes a run as far as it can go. The run's state is committed before every side effect
+ * (an action's "running") and where the execution stops (a wait, the end), with the log lines
+ * and the jobs it schedules since the last commit, over the version that was read: when
  * another writer (a signal, a cancel) committed in between, the run is reloaded and replayed
  * from its records. A run interrupted at any point resumes here the same way: a step that was in
  * progress runs again with the same idempotency key, which finds the side effect it already
@@ -125,7 +126,8 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
       log("warn", `could not create the check run: ${errorMessage(err)}`);
     }
     log("info", `run started: ${run.definition.name} ${run.definition.version} from ${run.workflowPath}@${run.workflowCommit.slice(0, 7)}`, { trigger: describeTrigger(trigger) });
-    run = await commit(checkRunId === undefined ? starting : { ...starting, checkRunId });
+    // Committed with what follows: the first action's "running", a wait, or the end.
+    run = checkRunId === undefined ? starting : { ...starting, checkRunId };
   }
   let wasWaiting = run.steps.some((s) => s.status === "waiting" && !isPaced(s));
   let resuming = replaying;
@@ -144,19 +146,24 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
         wasWaiting = false;
         await deps.reporter.progress(run).catch((err: unknown) => log("warn", `could not update the check run: ${errorMessage(err)}`));
       }
-      run = await commit(await executeStep(run, ready, trigger, delivery, deps, log, commit, resuming));
+      // A step's outcome is committed with the next commit: the next action's "running" (before
+      // its side effect), a wait, or the end. Between two commits nothing leaves the process, so a
+      // crash there only repeats the store-only work since the last one.
+      run = await executeStep(run, ready, trigger, delivery, deps, log, commit, resuming);
       resuming = false;
       continue;
     }
     if (position.waiting.length > 0) {
-      // Waiting for people or events shows on the check run; waiting for the rate limit does not.
-      if (position.waiting.some((s) => !isPaced(s))) {
-        await deps.reporter.progress(run).catch((err: unknown) => log("warn", `could not update the check run: ${errorMessage(err)}`));
-      }
       const times = position.waiting.map(dueAt).filter((t): t is string => t !== undefined).sort();
       const wakeAt = times[0] ? new Date(times[0]) : undefined;
-      // The timer's job commits with the wait: a durable timer that survives restarts.
+      // The wait is committed before the check run shows it, so the vote or event that someone
+      // sends on seeing it finds the run waiting; the timer's job commits with it: a durable
+      // timer that survives restarts.
       run = await commit(run, wakeAt ? [runJob(run, `run:${run.id}:wake:${wakeAt.toISOString()}`, wakeAt)] : []);
+      // Waiting for people or events shows on the check run; waiting for the rate limit does not.
+      if (position.waiting.some((s) => !isPaced(s))) {
+        await deps.reporter.progress(run).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
+      }
       return { run, ...(wakeAt ? { wakeAt } : {}) };
     }
     const failed = position.failed;
@@ -251,8 +258,9 @@ async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delive
   if (!ready.resume) {
     log("info", `step ${step.id} started${step.name ? ` (${step.name})` : ""}`, { stepId: step.id, execution: base.attempt });
     run = put(base);
-    // An action's "running" is committed before its side effect: a crash from here on resumes
-    // this very step. Other steps have no effect outside the store: their outcome is the commit.
+    // An action's "running" is committed before its side effect (with whatever the run did
+    // since its last commit): a crash from here on resumes this very step. Other steps have no
+    // effect outside the store: their outcome is committed with the next commit.
     if (step.type === "action") run = await commit(run);
   } else if (!ready.resume.error && !replaying) {
     // A retry carries its last error; a record without one was cut off by a crash.

@@ -72,6 +72,54 @@ steps:
   });
 });
 
+describe("commits", () => {
+  it("commits before each side effect and where the run stops, not after every step: three for two actions and a decision", async () => {
+    const wf = workflowFrom(`
+name: Economy
+version: 1.0.0
+triggers: [{ type: onPR }]
+steps:
+  - id: check
+    type: decision
+    next: { when: [{ if: "pullRequest.number == 5", then: [first] }] }
+  - id: first
+    type: action
+    action: { kind: notify, parameters: { comment: "one" } }
+    next: [second]
+  - id: second
+    type: action
+    action: { kind: notify, parameters: { comment: "two" } }
+    next: []
+`);
+    await seedRun(store, wf, clock);
+    const states: { status: string; steps: string[] }[] = [];
+    const counting = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === "commitRun") {
+          return (run: Parameters<Store["commitRun"]>[0], extras: Parameters<Store["commitRun"]>[1]) => {
+            states.push({ status: run.status, steps: run.steps.map((s) => `${s.stepId}:${s.status}`) });
+            return target.commitRun(run, extras);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { run } = await resume(engineDeps(counting, clock), "run-1");
+    expect(run.status).toBe("succeeded");
+    expect(states).toEqual([
+      // The start and the decision, with the first action's "running", before its comment.
+      { status: "running", steps: ["check:succeeded", "first:running"] },
+      { status: "running", steps: ["check:succeeded", "first:succeeded", "second:running"] },
+      // The last outcome and the end.
+      { status: "succeeded", steps: ["check:succeeded", "first:succeeded", "second:succeeded"] },
+    ]);
+    // Every line of the log was committed.
+    expect(run.log.map((l) => l.message)).toContain("run succeeded");
+    expect((await store.getRun("run-1"))!.log).toEqual(run.log);
+  });
+});
+
 describe("wait steps", () => {
   const WAIT = workflowFrom(`
 name: Wait a day
