@@ -197,6 +197,12 @@ export interface RunFilter {
 }
 
 /** Durable state: deliveries, runs and their logs, side-effect records, jobs. */
+/** A running job and the worker that holds its lease. */
+export interface JobHolder {
+  jobId: string;
+  workerId: string;
+}
+
 export interface Store {
   /**
    * Records a delivery and enqueues a job to process it, in one transaction. Returns false,
@@ -205,8 +211,13 @@ export interface Store {
   acceptDelivery(delivery: Delivery): Promise<boolean>;
   getDelivery(id: string): Promise<Delivery | undefined>;
 
-  /** Stores a new run (version 1) unless one with the same dedupeKey exists; returns the stored run. */
-  createRun(run: Run): Promise<{ run: Run; created: boolean }>;
+  /**
+   * Stores a new run (version 1) unless one with the same dedupeKey exists; returns the stored
+   * run. With `heldBy`, a run it creates is handed to that running job in the same transaction:
+   * the job takes the run's concurrency key (no job of the run is claimed while it holds its
+   * lease), and `held` says whether it did (false when the job's lease is no longer its worker's).
+   */
+  createRun(run: Run, options?: { heldBy?: JobHolder }): Promise<{ run: Run; created: boolean; held?: boolean }>;
   /** A run with its version and log. */
   getRun(id: string): Promise<Run | undefined>;
   /**

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
-import type { Clock, GitHubPort, Logger, Store } from "../domain/ports.js";
+import type { Clock, GitHubPort, JobHolder, Logger, Store } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
 import type { WorkflowFile } from "../workflows/index.js";
 import { matchWorkflow, needsChangedFiles } from "../workflows/match.js";
@@ -21,20 +21,49 @@ export interface IntakeDeps {
   reportValidation(github: GitHubPort, delivery: Delivery, headSha: string, files: WorkflowFile[]): Promise<void>;
 }
 
+/** What a delivery left to execute. */
+export interface DeliveryRuns {
+  /** Runs this delivery stored that still have work to do (new, or found by their dedupe key unfinished: a redelivery, a retry of the job). */
+  runs: StoredRun[];
+}
+
+export interface StoredRun {
+  run: Run;
+  /** The job processing the delivery holds this new run (see `ProcessOptions.holder`): it executes it itself. */
+  held: boolean;
+}
+
+export interface ProcessOptions {
+  /**
+   * The running job processing the delivery: the first run it creates is handed to it in the
+   * same commit (it takes the run's concurrency key), so it can execute that run itself instead
+   * of queueing a job for it.
+   */
+  holder?: JobHolder;
+}
+
 /**
  * Turns a recorded delivery into runs: loads the workflows from the default branch (never a
- * pull request's base or head), matches their triggers, and stores one run per
- * match. Returns the ids of the runs to execute (new, or existing but unfinished).
+ * pull request's base or head), matches their triggers, and stores one run per match. A
+ * signal changes the runs that wait for it, each with the job that continues it in the same
+ * commit, so it leaves nothing to execute here.
  */
-export async function processDelivery(delivery: Delivery, github: GitHubPort, deps: IntakeDeps): Promise<string[]> {
-  const runIds: string[] = [];
+export async function processDelivery(delivery: Delivery, github: GitHubPort, deps: IntakeDeps, options: ProcessOptions = {}): Promise<DeliveryRuns> {
+  const runs: StoredRun[] = [];
+  const storeRun = async (run: Run) => {
+    const holder = runs.some((r) => r.held) ? undefined : options.holder;
+    const { run: stored, created, held } = await deps.store.createRun(run, holder ? { heldBy: holder } : {});
+    deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: run.workflowPath, created }, created ? "run created" : "run already exists for this event");
+    if (stored.status === "pending" || stored.status === "running") runs.push({ run: stored, held: held === true });
+  };
   for (const [index, trigger] of delivery.triggers.entries()) {
     if (trigger.kind === "rerun") {
-      runIds.push(...(await rerun(delivery, trigger, deps)));
+      const run = await rerun(delivery, trigger, deps);
+      if (run) await storeRun(run);
       continue;
     }
     if (trigger.kind === "signal") {
-      runIds.push(...(await applySignal(delivery, trigger.signal, github, deps)));
+      await applySignal(delivery, trigger.signal, github, deps);
       continue;
     }
     // Workflows act with the app's rights, so they come from the default branch only: a pull
@@ -43,7 +72,7 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
     const folder = await deps.source.loadPolicy(github, delivery.repository);
     if (trigger.kind === "manual" || trigger.kind === "schedule") {
       const run = trigger.kind === "manual" ? await manualRun(delivery, index, trigger, folder, github, deps) : scheduledRun(delivery, index, trigger, folder, deps);
-      if (run) runIds.push(...(await storeRun(run, delivery, deps)));
+      if (run) await storeRun(run);
       continue;
     }
     for (const broken of folder.files.filter((f) => !f.workflow)) {
@@ -74,25 +103,18 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
         deps.log.debug({ deliveryId: delivery.id, workflow: loaded.path, reason: match.reason }, "workflow not triggered");
         continue;
       }
-      runIds.push(...(await storeRun(newRun(delivery, index, trigger, loaded, folder.commit, deps.clock), delivery, deps)));
+      await storeRun(newRun(delivery, index, trigger, loaded, folder.commit, deps.clock));
     }
   }
-  return runIds;
-}
-
-/** Stores a run unless its dedupe key exists; returns its id while it still has work to do. */
-async function storeRun(run: Run, delivery: Delivery, deps: IntakeDeps): Promise<string[]> {
-  const { run: stored, created } = await deps.store.createRun(run);
-  deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: run.workflowPath, created }, created ? "run created" : "run already exists for this event");
-  return stored.status === "pending" || stored.status === "running" ? [stored.id] : [];
+  return { runs };
 }
 
 /** `rerequested` on one of our check runs: the same workflow again, for the same commit and event. */
-async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: "rerun" }>, deps: IntakeDeps): Promise<string[]> {
+async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: "rerun" }>, deps: IntakeDeps): Promise<Run | undefined> {
   const previous = await deps.store.getRun(trigger.runId);
   if (!previous || previous.repository !== delivery.repository.fullName) {
     deps.log.warn({ deliveryId: delivery.id, runId: trigger.runId }, "re-run requested for an unknown run");
-    return [];
+    return undefined;
   }
   const run: Run = {
     ...previous,
@@ -109,7 +131,7 @@ async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: 
     log: [],
   };
   deps.log.info({ deliveryId: delivery.id, previousRunId: previous.id }, "re-run requested");
-  return storeRun(run, delivery, deps);
+  return run;
 }
 
 /**

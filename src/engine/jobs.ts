@@ -17,14 +17,23 @@ export interface EngineDeps extends IntakeDeps {
 /** The job types the worker runs: a recorded delivery becomes runs; a run executes. */
 export function engineJobs(deps: EngineDeps): Record<string, (job: Job, context?: JobContext) => Promise<void>> {
   return {
-    async delivery(job) {
+    async delivery(job, context) {
       const delivery = await deps.store.getDelivery(String(job.payload.deliveryId));
       if (!delivery) throw new NonRetriableError(`delivery ${String(job.payload.deliveryId)} is not in the store`);
       const github = await deps.githubFor(delivery.installationId);
-      for (const runId of await processDelivery(delivery, github, deps)) {
-        // One run job per run and delivery: a redelivered job changes nothing. (Signals commit
-        // this same job with their change; then this one is already there.)
-        await deps.store.enqueue(runJob({ id: runId, installationId: delivery.installationId }, `run:${runId}:${delivery.id}`));
+      const { runs } = await processDelivery(delivery, github, deps, context ? { holder: { jobId: job.id, workerId: context.workerId } } : {});
+      for (const { run } of runs.filter((r) => !r.held)) {
+        // One run job per run and delivery: a redelivered job changes nothing.
+        await deps.store.enqueue(runJob(run, `run:${run.id}:${delivery.id}`));
+      }
+      // The run this job holds runs here, in this slot, with no job of its own to queue, claim
+      // and finish. If this job dies, its next attempt finds the run unfinished and queues it.
+      const held = runs.find((r) => r.held);
+      if (held && context) {
+        // A re-run belongs to the delivery of the run it repeats.
+        const own = held.run.deliveryId === delivery.id ? delivery : await deps.store.getDelivery(held.run.deliveryId);
+        if (!own) throw new NonRetriableError(`run ${held.run.id}: its delivery ${held.run.deliveryId} is not in the store`);
+        await executeRun(held.run, own, { ...deps, github, reporter: deps.reporterFor(github, own), signal: context.signal, holdsLease: context.holdsLease });
       }
     },
 

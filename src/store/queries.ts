@@ -185,6 +185,16 @@ export function finishJob(
     .where("locked_by", "=", workerId);
 }
 
+/** A running job takes a concurrency key (a run it executes itself), if its worker still holds it. */
+export function holdConcurrencyKey(db: Db, holder: { jobId: string; workerId: string }, key: string, now: string) {
+  return db
+    .updateTable("jobs")
+    .set({ concurrency_key: key, updated_at: now })
+    .where("id", "=", holder.jobId)
+    .where("status", "=", status("running"))
+    .where("locked_by", "=", holder.workerId);
+}
+
 /** Extends the leases a worker still holds; returns their ids. */
 export function renewLeases(db: Db, workerId: string, ids: string[], lockedUntil: string, now: string) {
   return db

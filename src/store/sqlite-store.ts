@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type Migration, type Selectable } from "kysely";
 import type { Delivery, RepositoryInfo } from "../domain/events.js";
-import type { Clock, EffectRecord, Job, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, WaitQuery } from "../domain/ports.js";
+import type { Clock, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, WaitQuery } from "../domain/ports.js";
 import type { LogEntry, Run } from "../domain/run.js";
 import { migrations as allMigrations } from "./migrations.js";
 import * as q from "./queries.js";
@@ -86,16 +86,20 @@ export class SqliteStore implements Store {
     return row && rows.rowToDelivery(row);
   }
 
-  async createRun(run: Run): Promise<{ run: Run; created: boolean }> {
+  async createRun(run: Run, options: { heldBy?: JobHolder } = {}): Promise<{ run: Run; created: boolean; held?: boolean }> {
+    const now = this.#clock.now().toISOString();
     return this.#exec.write(() => {
       const created = this.#exec.run(q.insertRun(this.#db, rows.runToRow(run))) === 1;
+      let held: boolean | undefined;
       if (created) {
         this.#insertLogs(run.id, run.log);
         this.#insertWaits(run);
+        if (options.heldBy) held = this.#exec.run(q.holdConcurrencyKey(this.#db, options.heldBy, run.id, now)) === 1;
       }
-      const stored = this.#readRun(created ? { id: run.id } : { dedupeKey: run.dedupeKey });
+      // A new run is what was inserted: no need to read it back.
+      const stored = created ? { ...run, version: 1 } : this.#readRun({ dedupeKey: run.dedupeKey });
       if (!stored) throw new Error(`run ${run.id}: neither inserted nor found by its dedupe key`);
-      return { run: stored, created };
+      return { run: stored, created, ...(held === undefined ? {} : { held }) };
     });
   }
 

@@ -81,3 +81,117 @@ describe("the run job", () => {
     expect(await store.claimJob("w", clock.now(), 1_000)).toBeUndefined();
   });
 });
+
+describe("the delivery job", () => {
+  const TWO_COMMENTS = `name: Two comments
+version: 1.0.0
+triggers: [{ type: onPR }]
+steps:
+  - id: first
+    type: action
+    action: { kind: notify, parameters: { comment: "one" } }
+    next: [second]
+  - id: second
+    type: action
+    action: { kind: notify, parameters: { comment: "two" } }
+    next: []
+`;
+
+  /** A GitHub whose default branch serves one workflow; `onComment` sees each comment as it is made. */
+  class PolicyGitHub extends FakeGitHub {
+    onComment: (n: number) => Promise<void> | void = () => {};
+    override async readGovernanceFolder() {
+      return { commit: "c".repeat(40), treeOid: "t1", files: [{ path: ".governance/two.yml", oid: "b1", byteSize: TWO_COMMENTS.length, text: TWO_COMMENTS }] };
+    }
+    override async createComment(...args: Parameters<FakeGitHub["createComment"]>) {
+      const made = await super.createComment(...args);
+      await this.onComment(this.comments.length);
+      return made;
+    }
+  }
+
+  async function deliverPullRequest(id: string) {
+    await store.acceptDelivery({
+      id,
+      event: "pull_request",
+      action: "opened",
+      installationId: 1,
+      repository: REPOSITORY,
+      triggers: [{ kind: "pullRequest", action: "opened", pullRequest: { number: 5, title: "t", author: "octocat", headSha: "f".repeat(40), baseRef: "main", headRef: "feature", draft: false, labels: [], url: "https://github.com/acme/api/pull/5" } }],
+      payload: {},
+      receivedAt: clock.now().toISOString(),
+    });
+  }
+
+  it("executes the run it created in its own slot: no run job is queued, claimed or finished", async () => {
+    const github = new PolicyGitHub();
+    const jobs = engineJobs(engineDeps(github));
+    const claimed: string[] = [];
+    const worker = new Worker({ store, clock, handlers: { delivery: jobs.delivery!, run: jobs.run!, validate: jobs.validate! } });
+    const spied = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === "claimJobs") return async (...args: Parameters<Store["claimJobs"]>) => ((await target.claimJobs(...args)).map((j) => (claimed.push(j.type), j)));
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await deliverPullRequest("pr-1");
+    // (An opened pull request also gets its .governance/ edits validated: a job of its own.)
+    expect(await new Worker({ store: spied, clock, handlers: { delivery: jobs.delivery!, run: jobs.run!, validate: jobs.validate! } }).drain()).toBe(2);
+    expect(claimed.sort()).toEqual(["delivery", "validate"]);
+    const [run] = await store.listRuns();
+    expect(run).toMatchObject({ status: "succeeded", deliveryId: "pr-1" });
+    expect(github.comments.map((c) => c.body.split("\n")[0])).toEqual(["one", "two"]);
+    expect(await worker.drain()).toBe(0);
+  });
+
+  it("holds the run while it executes it: a job of the run (a signal's continuation) waits for it", async () => {
+    const github = new PolicyGitHub();
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inFirstComment = new Promise<void>((r) => (entered = r));
+    github.onComment = async (n) => {
+      if (n !== 1) return;
+      entered();
+      await released;
+    };
+    const jobs = engineJobs(engineDeps(github));
+    await deliverPullRequest("pr-2");
+    const worker = new Worker({ store, clock, workerId: "w1", concurrency: 1, handlers: { delivery: jobs.delivery!, run: jobs.run!, validate: async () => {} } });
+    const draining = worker.drain();
+    await inFirstComment;
+    const [run] = await store.listRuns();
+    await store.enqueue({ type: "run", payload: { runId: run!.id }, runAt: clock.now(), concurrencyKey: run!.id, key: "continuation" });
+    // Another worker cannot take the run's job while the delivery job executes the run.
+    expect((await store.claimJobs("w2", clock.now(), 60_000, 10)).map((j) => j.type)).not.toContain("run");
+    release();
+    // The delivery job ends the run; then its continuation runs (in the same drain) and finds nothing left to do.
+    expect(await draining).toBe(2);
+    expect((await store.getRun(run!.id))!.status).toBe("succeeded");
+    expect(github.comments).toHaveLength(2);
+    expect(await store.claimJob("w2", clock.now(), 60_000)).toBeUndefined();
+  });
+
+  it("dies in the middle of its run: its next attempt queues the run's job, and every step runs once", async () => {
+    const github = new PolicyGitHub();
+    const jobs = engineJobs(engineDeps(github));
+    await deliverPullRequest("pr-3");
+    const job = (await store.claimJob("w1", clock.now(), 60_000))!;
+    const abort = new AbortController();
+    // The first comment is made, then the worker loses the job (it stalled, or its process is going away).
+    github.onComment = (n) => {
+      if (n === 1) abort.abort(new Error("lease lost"));
+    };
+    await expect(jobs.delivery!(job, { signal: abort.signal, workerId: "w1", holdsLease: async () => !abort.signal.aborted })).rejects.toThrow(/stopped at a step boundary/);
+    github.onComment = () => {};
+    const [run] = await store.listRuns();
+    expect(run!.status).toBe("running");
+    // The job's next attempt, on another worker: the run exists, so it is queued, not held.
+    clock.advance(60_001);
+    const worker = new Worker({ store, clock, workerId: "w2", handlers: { delivery: jobs.delivery!, run: jobs.run!, validate: async () => {} } });
+    expect(await worker.drain()).toBe(3);
+    expect((await store.getRun(run!.id))!.status).toBe("succeeded");
+    expect(github.comments.map((c) => c.body.split("\n")[0])).toEqual(["one", "two"]);
+  });
+});

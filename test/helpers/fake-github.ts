@@ -1,4 +1,4 @@
-import type { CheckRunInput, CheckRunUpdate, GitHubPort, RepoRef } from "../../src/domain/ports.js";
+import type { CheckRunInput, CheckRunUpdate, GitHubPort, GovernanceFolder, RepoRef } from "../../src/domain/ports.js";
 
 /** An in-memory GitHub: issues and comments it holds can be found again by their body. */
 export class FakeGitHub implements GitHubPort {
@@ -8,7 +8,7 @@ export class FakeGitHub implements GitHubPort {
   failAfterWrite = false;
   private next = 1;
 
-  async readGovernanceFolder(): Promise<never> {
+  async readGovernanceFolder(_repo?: RepoRef, _ref?: string): Promise<GovernanceFolder> {
     throw new Error("not used");
   }
   async governanceTreeOid() {

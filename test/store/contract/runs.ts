@@ -41,6 +41,34 @@ export function runContract(h: ContractHarness): void {
       expect(await store.getRun(second.id)).toBeUndefined();
     });
 
+    it("hands a run it creates to the running job named in heldBy: no job of the run is claimed while that job holds its lease", async () => {
+      const store = await h.fresh();
+      await store.enqueue({ type: "delivery", payload: {}, runAt: at(0) });
+      const holder = (await store.claimJob("w1", at(0), 60_000))!;
+      const run = makeRun({ id: "run-held", dedupeKey: "held" });
+      expect(await store.createRun(run, { heldBy: { jobId: holder.id, workerId: "w1" } })).toEqual({ run: { ...run, version: 1 }, created: true, held: true });
+      // A job of the run (a signal's continuation) waits for the holder.
+      await store.enqueue({ type: "run", payload: { runId: run.id }, runAt: at(0), concurrencyKey: run.id });
+      expect(await store.claimJob("w2", at(1_000), 60_000)).toBeUndefined();
+      expect(await store.completeJob(holder.id, "w1")).toBe(true);
+      expect((await store.claimJob("w2", at(2_000), 60_000))?.type).toBe("run");
+    });
+
+    it("heldBy a job whose lease is no longer its worker's: the run is created, not held; an existing run is not handed over", async () => {
+      const store = await h.fresh();
+      await store.enqueue({ type: "delivery", payload: {}, runAt: at(0) });
+      const job = (await store.claimJob("w1", at(0), 1_000))!;
+      // w1's lease ran out and w2 took the job.
+      expect((await store.claimJob("w2", at(5_000), 60_000))?.id).toBe(job.id);
+      const run = makeRun({ id: "run-a", dedupeKey: "a" });
+      expect(await store.createRun(run, { heldBy: { jobId: job.id, workerId: "w1" } })).toMatchObject({ created: true, held: false });
+      const again = await store.createRun(makeRun({ id: "run-b", dedupeKey: "a" }), { heldBy: { jobId: job.id, workerId: "w2" } });
+      expect(again).toEqual({ run: { ...run, version: 1 }, created: false });
+      // w2's job took no key: a job of run-a is claimable at once.
+      await store.enqueue({ type: "run", payload: { runId: run.id }, runAt: at(5_000), concurrencyKey: run.id });
+      expect((await store.claimJob("w3", at(5_000), 60_000))?.type).toBe("run");
+    });
+
     it("two concurrent runs with one dedupe key: one is created, both callers get it", async () => {
       const store = await h.fresh();
       const results = await Promise.all([store.createRun(makeRun({ dedupeKey: "k" })), store.createRun(makeRun({ dedupeKey: "k" }))]);
