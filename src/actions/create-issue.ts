@@ -44,6 +44,7 @@ export const createIssue: ActionHandler = async (ctx) => {
     "createIssue",
     async (since) => ctx.github.findIssueByMarker(target, mark, since) as Promise<(IssueRef & Record<string, unknown>) | undefined>,
     async () => ({ ...(await ctx.github.createIssue(target, { title, body, labels: p.labels, assignees: p.assignees?.map(stripAt) })) }),
+    finding ? "shared" : "attempt",
   );
   ctx.log("info", created ? `opened issue #${result.number} in ${target.owner}/${target.repo}` : `issue #${result.number} in ${target.owner}/${target.repo} already exists for this ${finding ? "finding" : "step"}`, {
     url: result.url,

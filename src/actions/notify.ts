@@ -37,26 +37,32 @@ export const notify: ActionHandler = async (ctx) => {
     outputs.url = ref.url;
     (outputs.delivered as string[]).push("comment");
   }
+  const ledger = ctx.effects;
+  const record = async (key: string, result: Record<string, unknown>) => (ledger ? ledger.done({ key, kind: "notify", result }) : ctx.store.completeEffect(key, result));
   for (const channel of channels) {
     const key = `notify:${ctx.idempotencyKey}:${channel}`;
-    const { record, claimed } = await ctx.store.claimEffect(key, "notify", ctx.clock.now());
-    if (record.status === "done" && !record.result?.failed) {
-      (outputs.delivered as string[]).push(channel);
-      continue;
-    }
-    if (!claimed && record.status === "claimed") {
-      // An attempt was cut off between claiming and recording: the message may or may not have
-      // gone out, and a channel cannot be asked. A duplicate beats a lost alert: send it.
-      ctx.log("warn", `an interrupted attempt may already have sent this message to ${channel}; sending it (again)`);
+    // A fresh attempt has sent nothing under its key: no claim to look at.
+    if (!ledger?.fresh) {
+      const { record: stored, claimed } = await ctx.store.claimEffect(key, "notify", ctx.clock.now());
+      if (stored.status === "done" && !stored.result?.failed) {
+        (outputs.delivered as string[]).push(channel);
+        continue;
+      }
+      if ((!claimed && stored.status === "claimed") || (claimed && ledger?.maybeMade)) {
+        // An attempt was cut off between claiming (or starting) and recording: the message may
+        // or may not have gone out, and a channel cannot be asked. A duplicate beats a lost
+        // alert: send it.
+        ctx.log("warn", `an interrupted attempt may already have sent this message to ${channel}; sending it (again)`);
+      }
     }
     try {
       await ctx.notifier.send(channel, { text: [mentions.join(" "), message].filter(Boolean).join(" ") });
     } catch (err) {
       // The channel answered with an error: nothing was delivered, so a retry may send it.
-      await ctx.store.completeEffect(key, { channel, failed: true });
+      await record(key, { channel, failed: true });
       throw err;
     }
-    await ctx.store.completeEffect(key, { channel });
+    await record(key, { channel });
     ctx.log("info", `notified ${channel}`);
     (outputs.delivered as string[]).push(channel);
   }
@@ -90,6 +96,7 @@ async function postComment(ctx: ActionContext, text: string): Promise<CommentRef
     "comment",
     async (since) => ctx.github.findCommentByMarker(target.repo, target.number, mark, since) as Promise<(CommentRef & Record<string, unknown>) | undefined>,
     async () => ({ ...(await ctx.github.createComment(target.repo, target.number, `${text}\n\n${mark}`)) }),
+    "attempt",
   );
   ctx.log("info", created ? `commented on ${target.repo.owner}/${target.repo.repo}#${target.number}` : `the comment on #${target.number} was already posted`, { url: result.url });
   return result;

@@ -1,5 +1,5 @@
 import type { Delivery, RepositoryInfo, TriggerEvent } from "../domain/events.js";
-import type { Clock, GitHubPort, Notifier, Store } from "../domain/ports.js";
+import type { Clock, EffectLedger, GitHubPort, Notifier, Store } from "../domain/ports.js";
 import type { LogLevel, Run } from "../domain/run.js";
 import type { ActionStep, Workflow } from "../domain/workflow.js";
 
@@ -21,6 +21,8 @@ export interface ActionContext {
   notifier: Notifier;
   store: Store;
   clock: Clock;
+  /** Where the step's side effects are recorded (with the run's next commit); absent outside a run, e.g. in a test. */
+  effects?: EffectLedger;
   log(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
 }
 

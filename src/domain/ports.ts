@@ -175,6 +175,37 @@ export interface RunCommitExtras {
   log?: LogEntry[];
   /** Jobs to enqueue in the same transaction (a continuation, a timer). */
   jobs?: NewJob[];
+  /** Side effects made since the last commit, recorded done in the same transaction. */
+  effects?: EffectDone[];
+}
+
+/** A side effect that was made, with what it made (an issue's number and URL, a check run's id). */
+export interface EffectDone {
+  key: string;
+  kind: string;
+  result: Record<string, unknown>;
+}
+
+/**
+ * Where a run's side effects are recorded: with the run's next commit, not each in a
+ * transaction of its own. An effect made and not yet committed when the process dies is found
+ * again the way an interrupted one always was (by its marker on GitHub, or sent again).
+ */
+export interface EffectLedger {
+  /**
+   * Nothing can have been made under these keys before: the step's attempt is this execution's
+   * own, committed "running" a moment ago. Then no claim is needed before the effect.
+   */
+  fresh: boolean;
+  /**
+   * An earlier execution may have made these effects without claiming them first (a fresh
+   * attempt that died before its commit): a missing claim does not mean nothing was made.
+   */
+  maybeMade: boolean;
+  /** When the attempt began: where a search for an effect it made starts. */
+  since: Date;
+  /** Records an effect made; it is written with the run's next commit. */
+  done(effect: EffectDone): void;
 }
 
 /** A commit's outcome: the run's new version, or a conflict (another writer moved it on; reload and replay). */
@@ -236,6 +267,8 @@ export interface Store {
   completeEffect(key: string, result: Record<string, unknown>): Promise<void>;
   /** Drops a claim that was never completed: the effect was not made (GitHub said "not now"), so the next try claims afresh. */
   releaseEffect(key: string): Promise<void>;
+  /** Records effects done (claimed or not), in one transaction: a ledger whose commit could not be made. */
+  recordEffects(effects: EffectDone[], now: Date): Promise<void>;
 
   enqueue(job: NewJob): Promise<boolean>;
   /**
@@ -304,8 +337,8 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 
 /** Shows a run where people look (a check run); best effort: a failure here never fails the run. */
 export interface RunReporter {
-  /** Called once when the run starts; returns the check run id to keep on the run, if any. */
-  started(run: Run): Promise<number | undefined>;
+  /** Called once when the run starts; returns the check run id to keep on the run, if any. Its creation is recorded in `effects` when given. */
+  started(run: Run, effects?: EffectLedger): Promise<number | undefined>;
   /** Called when a run starts to wait (an approval, a timer, an event) and when it resumes. */
   progress(run: Run): Promise<void>;
   /** Called when the run ends (and may be called again for the same run). */

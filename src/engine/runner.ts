@@ -2,7 +2,7 @@ import type { ActionHandler } from "../actions/index.js";
 import { ActionError } from "../actions/index.js";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import { RateLimitError } from "../domain/errors.js";
-import type { Clock, GitHubPort, Logger, NewJob, Notifier, RunReporter, Store } from "../domain/ports.js";
+import type { Clock, EffectDone, EffectLedger, GitHubPort, Logger, NewJob, Notifier, RunReporter, Store } from "../domain/ports.js";
 import type { LogEntry, LogLevel, Run, StepRecord } from "../domain/run.js";
 import type { ActionKind, Step } from "../domain/workflow.js";
 import { parseDuration } from "../workflows/durations.js";
@@ -106,11 +106,19 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
     pendingLog.push({ ts: deps.clock.now().toISOString(), level, message, ...(meta ? { meta } : {}) });
     deps.log[level === "debug" ? "debug" : level]({ runId: run.id, ...meta }, message);
   };
-  /** Commits a state with the log lines since the last commit; returns it with its new version. */
+  /** Side effects made since the last commit: recorded done with the next one. */
+  const pendingEffects: EffectDone[] = [];
+  const ledger = (fresh: boolean, since: Date): EffectLedger => ({ fresh, maybeMade: !fresh, since, done: (effect) => void pendingEffects.push(effect) });
+  /** Commits a state with the log lines and effects since the last commit; returns it with its new version. */
   const commit: Commit = async (state, jobs = []) => {
     const lines = pendingLog.splice(0);
-    const result = await deps.store.commitRun(state, { log: lines, jobs });
-    if (!result.committed) throw new RunConflictError(`run ${state.id} moved on to version ${result.storedVersion ?? "?"} since version ${state.version ?? 1} was read`);
+    const effects = pendingEffects.splice(0);
+    const result = await deps.store.commitRun(state, { log: lines, jobs, effects });
+    if (!result.committed) {
+      // The effects were made all the same: recorded now, the replay finds them done.
+      await deps.store.recordEffects(effects, deps.clock.now());
+      throw new RunConflictError(`run ${state.id} moved on to version ${result.storedVersion ?? "?"} since version ${state.version ?? 1} was read`);
+    }
     return { ...state, version: result.version, log: [...state.log, ...lines] };
   };
 
@@ -120,7 +128,9 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
     // the check run again by its idempotency key.
     let checkRunId: number | undefined;
     try {
-      checkRunId = await deps.reporter.started(starting);
+      // Claimed before it is made (a run may be started by several jobs over its life, and only
+      // the claim tells them apart); recorded done with the first commit.
+      checkRunId = await deps.reporter.started(starting, { ...ledger(false, new Date(run.createdAt)), maybeMade: false });
     } catch (err) {
       if (err instanceof RateLimitError) return reschedule(run, err, deps);
       log("warn", `could not create the check run: ${errorMessage(err)}`);
@@ -149,7 +159,7 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
       // A step's outcome is committed with the next commit: the next action's "running" (before
       // its side effect), a wait, or the end. Between two commits nothing leaves the process, so a
       // crash there only repeats the store-only work since the last one.
-      run = await executeStep(run, ready, trigger, delivery, deps, log, commit, resuming);
+      run = await executeStep(run, ready, trigger, delivery, deps, log, commit, resuming, ledger);
       resuming = false;
       continue;
     }
@@ -226,7 +236,17 @@ export function completeWaiting(run: Run, record: StepRecord, outcome: string, n
   return { ...base, status: "succeeded", next: route.next };
 }
 
-async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delivery: Delivery, deps: RunnerDeps, log: Log, commit: Commit, replaying: boolean): Promise<Run> {
+async function executeStep(
+  run: Run,
+  ready: Ready,
+  trigger: TriggerEvent,
+  delivery: Delivery,
+  deps: RunnerDeps,
+  log: Log,
+  commit: Commit,
+  replaying: boolean,
+  ledger: (fresh: boolean, since: Date) => EffectLedger,
+): Promise<Run> {
   const steps = run.definition.steps;
   const index = steps.findIndex((s) => s.id === ready.stepId);
   const step = steps[index]!;
@@ -292,6 +312,8 @@ async function executeStep(run: Run, ready: Ready, trigger: TriggerEvent, delive
           notifier: deps.notifier,
           store: deps.store,
           clock: deps.clock,
+          // Fresh when this attempt's "running" was committed just above: nothing was made under its key yet.
+          effects: ledger(!ready.resume, new Date(base.startedAt ?? deps.clock.now().toISOString())),
           log: (level, message, meta) => log(level, message, { stepId: step.id, ...meta }),
         });
         log("info", `step ${step.id} succeeded`, { stepId: step.id });

@@ -13,12 +13,12 @@ import { renderRunCheck } from "./render-run.js";
 export function checkRunReporter(github: GitHubPort, repository: RepositoryInfo, deps: { store: Store; clock: Clock }): RunReporter {
   const repo = { owner: repository.owner, repo: repository.name };
   return {
-    async started(run) {
+    async started(run, effects) {
       const headSha = run.headSha;
       if (!headSha) return undefined;
       const view = renderRunCheck(run);
       const { result } = await once(
-        deps,
+        effects ? { ...deps, effects } : deps,
         `checkRun:${run.id}`,
         "checkRun",
         async () => github.findCheckRun(repo, headSha, view.name, run.id),

@@ -86,6 +86,14 @@ export function completeEffect(db: Db, key: string, result: string) {
   return db.updateTable("effects").set({ status: "done", result }).where("key", "=", key);
 }
 
+/** Records an effect done, claimed before or not. */
+export function upsertDoneEffect(db: Db, effect: { key: string; kind: string; result: string }, now: string) {
+  return db
+    .insertInto("effects")
+    .values({ key: effect.key, kind: effect.kind, status: "done", claimed_at: now, result: effect.result })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ status: "done", result: (eb) => eb.ref("excluded.result") }));
+}
+
 /** Drops an effect claim that was never completed. */
 export function deleteClaimedEffect(db: Db, key: string) {
   return db.deleteFrom("effects").where("key", "=", key).where("status", "=", "claimed");

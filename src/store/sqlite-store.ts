@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type Migration, type Selectable } from "kysely";
 import type { Delivery, RepositoryInfo } from "../domain/events.js";
-import type { Clock, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, WaitQuery } from "../domain/ports.js";
+import type { Clock, EffectDone, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, WaitQuery } from "../domain/ports.js";
 import type { LogEntry, Run } from "../domain/run.js";
 import { migrations as allMigrations } from "./migrations.js";
 import * as q from "./queries.js";
@@ -119,6 +119,7 @@ export class SqliteStore implements Store {
       this.#exec.run(q.deleteWaits(this.#db, run.id));
       this.#insertWaits(run);
       for (const job of extras.jobs ?? []) this.#insertJob(job, now);
+      this.#recordEffects(extras.effects ?? [], now);
       return { committed: true, version: expected + 1 };
     });
   }
@@ -152,6 +153,14 @@ export class SqliteStore implements Store {
   async completeEffect(key: string, result: Record<string, unknown>): Promise<void> {
     const changed = this.#exec.run(q.completeEffect(this.#db, key, rows.toJson(result)));
     if (changed === 0) throw new Error(`cannot complete effect ${key}: it was never claimed`);
+  }
+
+  async recordEffects(effects: EffectDone[], now: Date): Promise<void> {
+    if (effects.length > 0) this.#exec.write(() => this.#recordEffects(effects, now));
+  }
+
+  #recordEffects(effects: EffectDone[], now: Date): void {
+    for (const effect of effects) this.#exec.run(q.upsertDoneEffect(this.#db, { key: effect.key, kind: effect.kind, result: rows.toJson(effect.result) }, now.toISOString()));
   }
 
   async releaseEffect(key: string): Promise<void> {

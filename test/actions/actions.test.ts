@@ -4,7 +4,7 @@ import { createIssue } from "../../src/actions/create-issue.js";
 import { notify } from "../../src/actions/notify.js";
 import type { Delivery, TriggerEvent } from "../../src/domain/events.js";
 import type { Finding } from "../../src/domain/finding.js";
-import type { Store } from "../../src/domain/ports.js";
+import type { EffectDone, Store } from "../../src/domain/ports.js";
 import type { Run } from "../../src/domain/run.js";
 import type { ActionStep, Workflow } from "../../src/domain/workflow.js";
 import { RecordingNotifier } from "../../src/github/recording-port.js";
@@ -134,5 +134,62 @@ describe("notify", () => {
 
   it("fails clearly when there is nothing to comment on", async () => {
     await expect(notify(context(notifyStep, { comment: true }))).rejects.toThrow("this event has no pull request or issue to comment on");
+  });
+});
+
+describe("the effect ledger (effects recorded with the run's next commit)", () => {
+  const prTrigger: TriggerEvent = { kind: "pullRequest", action: "opened", pullRequest: { number: 9, title: "t", author: "a", baseRef: "main", headRef: "f", headSha: "s", labels: [], draft: false, url: "u" } };
+  type Ledger = NonNullable<ActionContext["effects"]> & { recorded: EffectDone[] };
+  const ledger = (fresh: boolean): Ledger => {
+    const recorded: EffectDone[] = [];
+    return { fresh, maybeMade: !fresh, since: now, done: (e) => void recorded.push(e), recorded };
+  };
+  /** The store, counting the effect calls the actions make. */
+  function counting(): { calls: string[] } {
+    const calls: string[] = [];
+    for (const method of ["claimEffect", "completeEffect"] as const) {
+      const original = store[method].bind(store) as (...args: never[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[method] = (...args: never[]) => {
+        calls.push(method);
+        return original(...args);
+      };
+    }
+    return { calls };
+  }
+
+  it("a fresh attempt makes its own effects without a claim and hands their records to the ledger", async () => {
+    const { calls } = counting();
+    const effects = ledger(true);
+    const out = await notify({ ...context(notifyStep, { channel: "#sec-team", comment: "hi" }, { trigger: prTrigger }), effects });
+    expect(out.delivered).toEqual(["comment", "#sec-team"]);
+    expect(calls).toEqual([]);
+    expect(effects.recorded.map((e) => [e.kind, e.key])).toEqual([
+      ["comment", "comment:run-1:tell:1"],
+      ["notify", "notify:run-1:tell:1:#sec-team"],
+    ]);
+  });
+
+  it("a key shared beyond the attempt (one issue per finding) is claimed even by a fresh attempt, and found done by another run", async () => {
+    const { calls } = counting();
+    const first = ledger(true);
+    expect(await createIssue({ ...context(issueStep, {}), effects: first })).toMatchObject({ number: 1, created: true });
+    expect(calls).toEqual(["claimEffect"]);
+    await store.recordEffects(first.recorded, now);
+    expect(await createIssue({ ...context(issueStep, {}, { runId: "run-2" }), effects: ledger(true) })).toMatchObject({ number: 1, created: false });
+    expect(github.issues).toHaveLength(1);
+  });
+
+  it("a resumed attempt looks for what an unclaimed fresh attempt may have made before making it again", async () => {
+    // A fresh attempt made the comment and the message, and died before the run's commit.
+    await notify({ ...context(notifyStep, { channel: "#sec-team", comment: "hi" }, { trigger: prTrigger }), effects: ledger(true) });
+    const logs: string[] = [];
+    const resumed = ledger(false);
+    const out = await notify({ ...context(notifyStep, { channel: "#sec-team", comment: "hi" }, { trigger: prTrigger }), effects: resumed, log: (_l, m) => void logs.push(m) });
+    expect(out.delivered).toEqual(["comment", "#sec-team"]);
+    // The comment was found by its marker, not posted again; the channel cannot be asked, so the message goes again, with a warning.
+    expect(github.comments).toHaveLength(1);
+    expect(notifier.calls).toHaveLength(2);
+    expect(logs).toContain("an interrupted attempt may already have sent this message to #sec-team; sending it (again)");
+    expect(resumed.recorded.map((e) => e.key)).toEqual(["comment:run-1:tell:1", "notify:run-1:tell:1:#sec-team"]);
   });
 });

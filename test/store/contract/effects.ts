@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { at, T0 } from "../fixtures.js";
+import { at, makeRun, T0 } from "../fixtures.js";
 import type { ContractHarness } from "../store-contract.js";
 
 /** claimEffect / completeEffect: a side effect's key is claimed by exactly one caller. */
@@ -33,6 +33,35 @@ export function effectContract(h: ContractHarness): void {
     it("completing a key never claimed rejects", async () => {
       const store = await h.fresh();
       await expect(store.completeEffect("never", {})).rejects.toThrow(/never claimed/);
+    });
+
+    it("commitRun records its effects done, claimed before or not, in the same transaction; a conflicting commit records none", async () => {
+      const store = await h.fresh();
+      const run = makeRun();
+      await store.createRun(run);
+      await store.claimEffect("claimed", "createIssue", T0);
+      const effects = [
+        { key: "claimed", kind: "createIssue", result: { number: 3 } },
+        { key: "unclaimed", kind: "notify", result: { channel: "#ops" } },
+      ];
+      expect(await store.commitRun({ ...run, version: 1 }, { effects })).toEqual({ committed: true, version: 2 });
+      expect((await store.claimEffect("claimed", "createIssue", at(1))).record).toEqual({ key: "claimed", kind: "createIssue", status: "done", claimedAt: T0.toISOString(), result: { number: 3 } });
+      expect((await store.claimEffect("unclaimed", "notify", at(1))).record).toMatchObject({ status: "done", kind: "notify", result: { channel: "#ops" } });
+      // Over a stale version: nothing is written, effects included.
+      expect((await store.commitRun({ ...run, version: 1 }, { effects: [{ key: "late", kind: "notify", result: {} }] })).committed).toBe(false);
+      expect(await store.claimEffect("late", "notify", at(2))).toMatchObject({ claimed: true, record: { status: "claimed" } });
+    });
+
+    it("recordEffects records effects done in one go, over a claim or on their own", async () => {
+      const store = await h.fresh();
+      await store.claimEffect("a", "comment", T0);
+      await store.recordEffects([
+        { key: "a", kind: "comment", result: { id: 1 } },
+        { key: "b", kind: "notify", result: { channel: "#ops", failed: true } },
+      ], at(5));
+      expect((await store.claimEffect("a", "comment", at(6))).record).toMatchObject({ status: "done", claimedAt: T0.toISOString(), result: { id: 1 } });
+      expect((await store.claimEffect("b", "notify", at(6))).record).toMatchObject({ status: "done", claimedAt: at(5).toISOString(), result: { channel: "#ops", failed: true } });
+      await store.recordEffects([], at(7));
     });
 
     it("20 concurrent claims of one key: exactly one wins", async () => {
