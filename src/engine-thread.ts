@@ -4,6 +4,7 @@ import { loadOperatorConfig } from "./config/operator-config.js";
 import { AppOctokit } from "./github/app-octokit.js";
 import { createServices } from "./services.js";
 import { openStore } from "./store/open-store.js";
+import { WriteGate } from "./store/write-gate.js";
 import { startWatchdog, stallMsFromEnv } from "./watchdog.js";
 
 /**
@@ -25,11 +26,11 @@ export interface EngineThread {
 type Message = { type: "notify" } | { type: "stop" } | { type: "policyChanged"; repository: string };
 
 /** Starts the engine thread over the database at `databaseUrl` (a file: both threads open it). */
-export function startEngineThread(databaseUrl: string, log: { error(obj: Record<string, unknown>, msg: string): void }): EngineThread {
+export function startEngineThread(databaseUrl: string, log: { error(obj: Record<string, unknown>, msg: string): void }, writeGate?: SharedArrayBuffer): EngineThread {
   let stopping = false;
   let thread: Thread | undefined;
   const spawn = () => {
-    const t = new Thread(new URL(import.meta.url), { workerData: { databaseUrl } });
+    const t = new Thread(new URL(import.meta.url), { workerData: { databaseUrl, writeGate } });
     t.on("error", (err) => log.error({ err }, "the engine thread failed"));
     t.on("exit", (code) => {
       if (stopping) return;
@@ -65,9 +66,10 @@ export function startEngineThread(databaseUrl: string, log: { error(obj: Record<
 
 /** The thread's side: the services of the app, without its server. */
 async function runEngine(): Promise<void> {
-  const { databaseUrl } = workerData as { databaseUrl: string };
+  const { databaseUrl, writeGate } = workerData as { databaseUrl: string; writeGate?: SharedArrayBuffer };
   const probot = createProbot({ overrides: { Octokit: AppOctokit } });
-  const store = await openStore(databaseUrl);
+  // The webhook thread's deliveries go first to the write lock.
+  const store = await openStore(databaseUrl, writeGate ? { writeGate: new WriteGate(writeGate, "yield") } : {});
   const services = createServices(probot, { store, config: loadOperatorConfig(process.env) });
   const stallMs = stallMsFromEnv(process.env);
   // A step that never yields stops this thread's loop, not the webhook server's: the watchdog

@@ -9,6 +9,7 @@ import type { Clock, Store } from "./domain/ports.js";
 import { startEngineThread } from "./engine-thread.js";
 import { queueUnindexedInstallations } from "./engine/schedule-index.js";
 import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
+import { WriteGate } from "./store/write-gate.js";
 import { VERSION } from "./version.js";
 import { startWatchdog, stallMsFromEnv } from "./watchdog.js";
 
@@ -56,15 +57,18 @@ export function governanceApp(
 export default async function app(probot: Probot, options: ApplicationFunctionOptions): Promise<void> {
   const config = loadOperatorConfig(process.env);
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const store = await openStore(databaseUrl);
+  const threaded = engineInThread(databaseUrl, process.env);
+  // With the engine in its own thread, a delivery's commit goes before the engine's next one.
+  const gate = threaded ? WriteGate.createBuffer() : undefined;
+  const store = await openStore(databaseUrl, gate ? { writeGate: new WriteGate(gate, "priority") } : {});
   const appId = process.env.APP_ID ? Number(process.env.APP_ID) : undefined;
   const stallMs = stallMsFromEnv(process.env);
   const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs });
   let stopEngine: () => Promise<void>;
   let runtime: AppRuntime;
-  if (engineInThread(databaseUrl, process.env)) {
+  if (gate) {
     // The engine on its own thread and connection: acknowledging a webhook never waits on run work.
-    const engine = startEngineThread(databaseUrl, probot.log);
+    const engine = startEngineThread(databaseUrl, probot.log, gate);
     runtime = { store, clock: { now: () => new Date() }, worker: engine, scheduler: { start() {} }, policyChanged: (repository) => engine.policyChanged(repository) };
     stopEngine = () => engine.stop();
   } else {

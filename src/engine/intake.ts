@@ -25,6 +25,8 @@ export interface IntakeDeps {
 export interface DeliveryRuns {
   /** Runs this delivery stored that still have work to do (new, or found by their dedupe key unfinished: a redelivery, a retry of the job). */
   runs: StoredRun[];
+  /** Runs of this very delivery found already finished: a retry of its job may not have shown their end on the check run. */
+  finished: Run[];
 }
 
 export interface StoredRun {
@@ -50,11 +52,13 @@ export interface ProcessOptions {
  */
 export async function processDelivery(delivery: Delivery, github: GitHubPort, deps: IntakeDeps, options: ProcessOptions = {}): Promise<DeliveryRuns> {
   const runs: StoredRun[] = [];
+  const finished: Run[] = [];
   const storeRun = async (run: Run) => {
     const holder = runs.some((r) => r.held) ? undefined : options.holder;
     const { run: stored, created, held } = await deps.store.createRun(run, holder ? { heldBy: holder } : {});
     deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: run.workflowPath, created }, created ? "run created" : "run already exists for this event");
     if (stored.status === "pending" || stored.status === "running") runs.push({ run: stored, held: held === true });
+    else if (stored.deliveryId === delivery.id) finished.push(stored);
   };
   for (const [index, trigger] of delivery.triggers.entries()) {
     if (trigger.kind === "rerun") {
@@ -106,7 +110,7 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
       await storeRun(newRun(delivery, index, trigger, loaded, folder.commit, deps.clock));
     }
   }
-  return { runs };
+  return { runs, finished };
 }
 
 /** `rerequested` on one of our check runs: the same workflow again, for the same commit and event. */

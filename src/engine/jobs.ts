@@ -21,7 +21,12 @@ export function engineJobs(deps: EngineDeps): Record<string, (job: Job, context?
       const delivery = await deps.store.getDelivery(String(job.payload.deliveryId));
       if (!delivery) throw new NonRetriableError(`delivery ${String(job.payload.deliveryId)} is not in the store`);
       const github = await deps.githubFor(delivery.installationId);
-      const { runs } = await processDelivery(delivery, github, deps, context ? { holder: { jobId: job.id, workerId: context.workerId } } : {});
+      const { runs, finished } = await processDelivery(delivery, github, deps, context ? { holder: { jobId: job.id, workerId: context.workerId } } : {});
+      // An earlier attempt ran these to their end and died before it was recorded, perhaps
+      // before the check run showed it: show it again (the update is idempotent).
+      if (job.attempts > 1) {
+        for (const run of finished) await deps.reporterFor(github, delivery).finished(run).catch((err: unknown) => deps.log.warn({ runId: run.id, err }, "could not update the check run"));
+      }
       for (const { run } of runs.filter((r) => !r.held)) {
         // One run job per run and delivery: a redelivered job changes nothing.
         await deps.store.enqueue(runJob(run, `run:${run.id}:${delivery.id}`));

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Clock, Store } from "../domain/ports.js";
 import { openSqliteStore } from "./sqlite-store.js";
+import type { WriteGate } from "./write-gate.js";
 
 export const DEFAULT_DATABASE_URL = "sqlite:./data/governance.db";
 
@@ -36,7 +37,7 @@ export function parseDatabaseUrl(databaseUrl: string, cwd = process.cwd()): Data
 /** Opens the store DATABASE_URL names (default `sqlite:./data/governance.db`), creating the database's folder when needed. */
 export async function openStore(
   databaseUrl: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
-  options: { clock?: Clock } = {},
+  options: { clock?: Clock; writeGate?: WriteGate } = {},
 ): Promise<Store> {
   // An empty DATABASE_URL= line in a .env means "not set".
   const target = parseDatabaseUrl(databaseUrl.trim() === "" ? DEFAULT_DATABASE_URL : databaseUrl);

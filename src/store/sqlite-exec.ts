@@ -1,5 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type { Compilable } from "kysely";
+import type { WriteGate } from "./write-gate.js";
 
 /** Prepared statements kept per connection; the store's SQL is a small fixed set, so this stays tiny. */
 const STATEMENT_CACHE_LIMIT = 200;
@@ -18,8 +19,11 @@ export class SqliteExec {
   readonly #sqlite: BetterSqlite3.Database;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
 
-  constructor(sqlite: BetterSqlite3.Database) {
+  readonly #gate: WriteGate | undefined;
+
+  constructor(sqlite: BetterSqlite3.Database, gate?: WriteGate) {
     this.#sqlite = sqlite;
+    this.#gate = gate;
   }
 
   /** Every row a query returns. */
@@ -34,16 +38,21 @@ export class SqliteExec {
     return this.#prepare(sql).get(...parameters) as R | undefined;
   }
 
-  /** Runs a statement; returns how many rows it changed. */
+  /** Runs a statement; returns how many rows it changed. Outside a transaction it is a write of its own, and goes through the gate. */
   run(query: Compilable<unknown>): number {
     const { sql, parameters } = query.compile();
-    return this.#prepare(sql).run(...parameters).changes;
+    const statement = this.#prepare(sql);
+    if (!this.#gate || this.#sqlite.inTransaction) return statement.run(...parameters).changes;
+    return this.#gate.around(() => statement.run(...parameters).changes);
   }
 
   /** Runs `fn` in a write transaction, taking the write lock up front (BEGIN IMMEDIATE) so it never has to upgrade a read lock and fail. */
   write<T>(fn: () => T): T {
-    return this.#sqlite.transaction(fn).immediate();
+    // Nested in a transaction already: the outer one holds the lock.
+    if (!this.#gate || this.#sqlite.inTransaction) return this.#sqlite.transaction(fn).immediate();
+    return this.#gate.around(() => this.#sqlite.transaction(fn).immediate());
   }
+
 
   /** Runs `fn` in a read transaction: its statements see one snapshot. */
   read<T>(fn: () => T): T {

@@ -12,6 +12,7 @@ import { planScheduleReplacement, rowToSchedule } from "./schedule-rows.js";
 import type { RunLogsTable, Tables } from "./schema.js";
 import { configureSqlite } from "./sqlite-connection.js";
 import { SqliteExec } from "./sqlite-exec.js";
+import type { WriteGate } from "./write-gate.js";
 import { migrateSqlite } from "./sqlite-migrate.js";
 
 export interface SqliteStoreOptions {
@@ -21,6 +22,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** The schema's migrations (default: all of `migrations.ts`; tests pass others). */
   migrations?: Record<string, Migration>;
+  /** Write priority among the threads of this process that share the file (see WriteGate). */
+  writeGate?: WriteGate;
 }
 
 const systemClock: Clock = { now: () => new Date() };
@@ -42,7 +45,7 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
     configureSqlite(sqlite, options.busyTimeoutMs);
     const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
     await migrateSqlite(sqlite, db, options.migrations ?? allMigrations);
-    return new SqliteStore(sqlite, db, options.clock ?? systemClock);
+    return new SqliteStore(sqlite, db, options.clock ?? systemClock, options.writeGate);
   } catch (error) {
     sqlite.close();
     throw error;
@@ -60,25 +63,62 @@ export class SqliteStore implements Store {
   readonly #exec: SqliteExec;
   readonly #clock: Clock;
 
-  constructor(sqlite: BetterSqlite3.Database, db: Kysely<Tables>, clock: Clock) {
+  constructor(sqlite: BetterSqlite3.Database, db: Kysely<Tables>, clock: Clock, gate?: WriteGate) {
     this.#sqlite = sqlite;
     this.#db = db;
-    this.#exec = new SqliteExec(sqlite);
+    this.#exec = new SqliteExec(sqlite, gate);
     this.#clock = clock;
   }
 
-  async acceptDelivery(delivery: Delivery): Promise<boolean> {
+  /**
+   * Deliveries that arrive in one turn of the event loop are committed together (a group
+   * commit: one write transaction, each delivery in a savepoint of its own, so one that fails
+   * fails alone). Every caller's promise settles after the commit: an acknowledged delivery is
+   * on disk.
+   */
+  acceptDelivery(delivery: Delivery): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      if (!this.#accepting) {
+        this.#accepting = [];
+        setImmediate(() => this.#acceptBatch());
+      }
+      this.#accepting.push({ delivery, resolve, reject });
+    });
+  }
+
+  #accepting: { delivery: Delivery; resolve(accepted: boolean): void; reject(err: unknown): void }[] | undefined;
+
+  #acceptBatch(): void {
+    const batch = this.#accepting ?? [];
+    this.#accepting = undefined;
+    let outcomes: ({ ok: true; accepted: boolean } | { ok: false; err: unknown })[];
+    try {
+      outcomes = this.#exec.write(() =>
+        batch.map(({ delivery }) => {
+          try {
+            return { ok: true as const, accepted: this.#exec.write(() => this.#acceptOne(delivery)) };
+          } catch (err) {
+            return { ok: false as const, err };
+          }
+        }),
+      );
+    } catch (err) {
+      for (const waiting of batch) waiting.reject(err);
+      return;
+    }
+    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.accepted) : batch[i]!.reject(outcome.err)));
+  }
+
+  #acceptOne(delivery: Delivery): boolean {
     const now = this.#clock.now();
     // Due when it arrived, so a worker whose clock is the handler's clock sees it at once.
     const received = new Date(delivery.receivedAt);
     const runAt = Number.isNaN(received.getTime()) ? now : received;
     const job: NewJob = { type: "delivery", payload: { deliveryId: delivery.id }, key: `delivery:${delivery.id}`, runAt, installationId: delivery.installationId };
-    return this.#exec.write(() => {
-      // The primary key decides: a replay inserts nothing, so it enqueues nothing either.
-      if (this.#exec.run(q.insertDelivery(this.#db, rows.deliveryToRow(delivery))) === 0) return false;
-      this.#insertJob(job, now);
-      return true;
-    });
+    // The primary key decides: a replay inserts nothing, so it enqueues nothing either.
+    if (this.#exec.run(q.insertDelivery(this.#db, rows.deliveryToRow(delivery))) === 0) return false;
+    this.#insertJob(job, now);
+    return true;
   }
 
   async getDelivery(id: string): Promise<Delivery | undefined> {

@@ -173,6 +173,25 @@ steps:
     expect(await store.claimJob("w2", clock.now(), 60_000)).toBeUndefined();
   });
 
+  it("died between its run's end and the check run's update: its next attempt shows the end", async () => {
+    const github = new PolicyGitHub();
+    const deps = engineDeps(github);
+    await deliverPullRequest("pr-4");
+    const job = (await store.claimJob("w1", clock.now(), 60_000))!;
+    const context = { signal: new AbortController().signal, workerId: "w1", holdsLease: async () => true };
+    // The first attempt's process dies as it goes to complete the check run.
+    const dying = { ...deps, reporterFor: () => ({ ...deps.reporterFor(), finished: async () => {} }) };
+    await engineJobs(dying).delivery!(job, context);
+    expect(github.checkUpdates.filter((u) => u.status === "completed")).toHaveLength(0);
+    // Its lease ran out; the next attempt finds the run finished and shows it.
+    clock.advance(60_001);
+    const again = (await store.claimJob("w2", clock.now(), 60_000))!;
+    expect(again).toMatchObject({ id: job.id, attempts: 2 });
+    await engineJobs(deps).delivery!(again, { ...context, workerId: "w2" });
+    expect(github.checkUpdates.filter((u) => u.status === "completed")).toEqual([expect.objectContaining({ conclusion: "success" })]);
+    expect(github.comments).toHaveLength(2);
+  });
+
   it("dies in the middle of its run: its next attempt queues the run's job, and every step runs once", async () => {
     const github = new PolicyGitHub();
     const jobs = engineJobs(engineDeps(github));
