@@ -93,19 +93,19 @@ export class Scheduler {
     const now = this.#clock.now();
     const seen = new Set<string>();
     let fired = 0;
-    try {
-      for (;;) {
-        const due = await this.#store.dueSchedules(now, this.#batchSize);
-        const fresh = due.filter((s) => !seen.has(s.id));
-        for (const schedule of fresh) {
-          seen.add(schedule.id);
-          if (await this.#fire(schedule, now)) fired++;
-        }
-        // A schedule that could not be advanced comes back in the next batch: stop at it.
-        if (due.length < this.#batchSize || fresh.length === 0) break;
-      }
-    } finally {
-      if (fired > 0) this.#wake?.();
+    for (;;) {
+      const due = await this.#store.dueSchedules(now, this.#batchSize);
+      const fresh = due.filter((s) => !seen.has(s.id));
+      for (const schedule of fresh) seen.add(schedule.id);
+      // A batch's schedules fire together: their deliveries share the store's group commit
+      // (each schedule still records its delivery before its mark), and the worker is woken
+      // for each batch instead of after the whole pass.
+      const outcomes = await Promise.all(fresh.map((schedule) => this.#fire(schedule, now)));
+      const batchFired = outcomes.filter(Boolean).length;
+      fired += batchFired;
+      if (batchFired > 0) this.#wake?.();
+      // A schedule that could not be advanced comes back in the next batch: stop at it.
+      if (due.length < this.#batchSize || fresh.length === 0) break;
     }
     return fired;
   }

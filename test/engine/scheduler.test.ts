@@ -84,6 +84,21 @@ describe("Scheduler.tick", () => {
     expect((await store.listSchedules())[0]).toMatchObject({ lastTickAt: at(5).toISOString(), nextDueAt: at(10).toISOString() });
   });
 
+  it("fires a batch of due schedules together and wakes the worker once per batch", async () => {
+    const store = await open();
+    const clock = fakeClock();
+    const specs = Array.from({ length: 25 }, (_, i) => ({ workflowPath: `.governance/w${String(i).padStart(2, "0")}.yml` }));
+    await store.replaceSchedules(REPO, INSTALLATION, entries(T0, ...specs), T0);
+    const wake = vi.fn();
+    const scheduler = new Scheduler({ store, clock, log: silentLogger, wake, batchSize: 10 });
+    clock.set(at(5.5));
+    expect(await scheduler.tick()).toBe(25);
+    // Batches of 10, 10 and 5.
+    expect(wake).toHaveBeenCalledTimes(3);
+    expect((await firedTicks(store)).sort()).toEqual(specs.map((s) => `${s.workflowPath}@2030-01-01T00:05:00.000Z`));
+    expect(await scheduler.tick()).toBe(0);
+  });
+
   it("fires each tick once, however often it runs", async () => {
     const store = await open();
     const clock = fakeClock();
