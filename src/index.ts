@@ -32,16 +32,17 @@ export function governanceApp(
   options: { startWorker?: boolean; appId?: number; /** Lower webhook bounds, for tests. */ webhookLimits?: Partial<WebhookLimits> } = {},
 ): ApplicationFunction {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions) => {
-    // The server's webhook endpoint: bounded and quiet, in front of Probot's own event dispatch.
-    installWebhookMiddleware(app, { limits: options.webhookLimits });
-    addHandler?.(healthHandler(VERSION));
-    registerWebhooks(app, {
+    const route = registerWebhooks(app, {
       store: services.store,
       clock: services.clock,
       wake: () => services.worker.notify(),
       appId: options.appId,
       policyChanged: (repository) => services.policyChanged?.(repository),
     });
+    // The server's webhook endpoint: bounded and quiet, and straight to the handlers (Probot's
+    // own dispatch still serves app.receive).
+    installWebhookMiddleware(app, { limits: options.webhookLimits, route });
+    addHandler?.(healthHandler(VERSION));
     if (options.startWorker ?? true) {
       services.worker.start();
       services.scheduler.start();

@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import type { Clock, NewJob, Store } from "../domain/ports.js";
+import type { Clock, Logger, NewJob, Store } from "../domain/ports.js";
 import { HANDLED_EVENTS, toDelivery } from "./delivery.js";
 import { SCHEDULE_EVENTS, scheduleRefreshJobs } from "./schedule-events.js";
 
@@ -20,10 +20,38 @@ export interface WebhookDeps {
  * and return. The worker does the rest, outside GitHub's 10-second window. A payload without
  * the fields its event needs is a logged skip (answered 200, nothing stored), never a 500.
  */
-export function registerWebhooks(app: Probot, deps: WebhookDeps): void {
-  app.on(
-    [...HANDLED_EVENTS],
-    quiet(async (context) => {
+export function registerWebhooks(app: Probot, deps: WebhookDeps): WebhookRoute {
+  const { record, refresh } = handlers(deps);
+  app.on([...HANDLED_EVENTS], quiet(record));
+  app.on([...SCHEDULE_EVENTS], quiet(refresh));
+  const recorded = new Set<string>(HANDLED_EVENTS);
+  const refreshing = new Set<string>(SCHEDULE_EVENTS);
+  return async (event) => {
+    const handler = recorded.has(event.name) ? record : refreshing.has(event.name) ? refresh : undefined;
+    if (!handler) return false;
+    await quiet(handler)(event);
+    return true;
+  };
+}
+
+/** What a handler gets: the event and a logger (Probot's context has both, and more that is not needed here). */
+export interface WebhookContext {
+  id: string;
+  name: string;
+  payload: unknown;
+  log: Pick<Logger, "debug" | "info" | "warn">;
+}
+
+/**
+ * The same handlers without Probot's event dispatch: the webhook endpoint calls this for a
+ * verified event, so an event costs no Probot context (which makes an Octokit client per event
+ * that these handlers never use). Resolves false for an event this app does not handle.
+ */
+export type WebhookRoute = (event: WebhookContext) => Promise<boolean>;
+
+function handlers(deps: WebhookDeps): { record(context: WebhookContext): Promise<void>; refresh(context: WebhookContext): Promise<void> } {
+  return {
+    async record(context) {
       const { delivery, skipped, invalid, warnings } = toDelivery({ id: context.id, name: context.name, payload: context.payload }, deps.clock.now(), deps.appId);
       for (const warning of warnings) context.log.warn({ deliveryId: context.id }, warning);
       if (!delivery) {
@@ -34,13 +62,10 @@ export function registerWebhooks(app: Probot, deps: WebhookDeps): void {
       const accepted = await deps.store.acceptDelivery(delivery);
       context.log.info({ deliveryId: delivery.id, event: delivery.event, action: delivery.action, accepted }, accepted ? "delivery recorded" : "redelivery ignored");
       if (accepted) deps.wake();
-    }),
-  );
+    },
 
-  // Installations and pushes keep the index of scheduled workflows current.
-  app.on(
-    [...SCHEDULE_EVENTS],
-    quiet(async (context) => {
+    // Installations and pushes keep the index of scheduled workflows current.
+    async refresh(context) {
       // Before the push is acknowledged: a delivery after it reads the policy afresh.
       const changed = (context.payload as { repository?: { full_name?: unknown } }).repository?.full_name;
       if (typeof changed === "string") deps.policyChanged?.(changed);
@@ -59,8 +84,8 @@ export function registerWebhooks(app: Probot, deps: WebhookDeps): void {
         context.log.info({ deliveryId: context.id, event: context.name, jobs: queued }, "schedule index refresh queued");
         deps.wake();
       }
-    }),
-  );
+    },
+  };
 }
 
 /**

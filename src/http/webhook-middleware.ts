@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger, Probot } from "probot";
+import type { WebhookRoute } from "../handlers/register.js";
 import { WEBHOOK_HEADER_PATTERNS as HEADERS, WEBHOOK_LIMITS, type WebhookLimits } from "../handlers/limits.js";
 import { BodyBudget, nestedDeeperThan, readBody } from "./read-body.js";
 
@@ -12,6 +13,8 @@ export interface WebhookMiddlewareOptions {
   log?: Logger;
   /** Lower bounds for tests; production uses WEBHOOK_LIMITS. */
   limits?: Partial<WebhookLimits>;
+  /** The app's handlers, called directly for a verified event (no Probot context); without it, Probot dispatches. */
+  route?: WebhookRoute;
 }
 
 const JSON_CONTENT_TYPE = /^\s*application\/json\s*(?:;|$)/i;
@@ -32,9 +35,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  *   payload attached, twice, at error level;
  * - answers are short fixed messages, never an echo of the payload or an error's text.
  */
-export function installWebhookMiddleware(app: Probot, options: { limits?: Partial<WebhookLimits> } = {}): void {
+export function installWebhookMiddleware(app: Probot, options: { limits?: Partial<WebhookLimits>; route?: WebhookRoute } = {}): void {
   const make = async ({ log, path }: { log?: Logger; path?: string } = {}) =>
-    webhookMiddleware(app, { log: log ?? app.log, path: path ?? app.webhookPath, limits: options.limits });
+    webhookMiddleware(app, { log: log ?? app.log, path: path ?? app.webhookPath, limits: options.limits, ...(options.route ? { route: options.route } : {}) });
   app.getNodeMiddleware = make as Probot["getNodeMiddleware"];
 }
 
@@ -114,7 +117,8 @@ export function webhookMiddleware(app: Probot, options: WebhookMiddlewareOptions
       answer(res, 202, "still processing\n");
     }, limits.answerWithinMs);
     try {
-      await app.webhooks.receive(event as never);
+      if (options.route) await options.route({ ...event, log });
+      else await app.webhooks.receive(event as never);
       if (!late) answer(res, 200, "ok\n");
     } catch (err) {
       const first = firstError(err);

@@ -17,6 +17,7 @@ describe("webhooks over HTTP", () => {
   let base: string;
   let store: Store;
   let services: Services;
+  let probotApp: Probot;
 
   beforeAll(async () => {
     const log = pino({ level: "silent" });
@@ -26,6 +27,7 @@ describe("webhooks over HTTP", () => {
     server = new Server({ Probot: Configured, host: "127.0.0.1", port: await freePort(), log });
     // The worker stays stopped: the answer must not wait for any work.
     await server.load((app, options) => {
+      probotApp = app;
       services = createServices(app, { store, log });
       return governanceApp(services, { startWorker: false })(app, options);
     });
@@ -45,6 +47,10 @@ describe("webhooks over HTTP", () => {
     });
   }
   const sign = (body: string) => `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+  /** Takes the jobs left by a test, so the next one starts with an empty queue. */
+  async function takeAllJobs() {
+    while (await store.claimJob("test", new Date(Date.now() + 60_000), 1000));
+  }
 
   it("records a signed delivery and its job, and answers before any work is done", async () => {
     const body = JSON.stringify(examplePayload("code_scanning_alert", "created"));
@@ -54,6 +60,23 @@ describe("webhooks over HTTP", () => {
     expect(await store.listRuns()).toEqual([]);
     const job = await store.claimJob("test", new Date(Date.now() + 60_000), 1000);
     expect(job).toMatchObject({ type: "delivery", payload: { deliveryId: "http-1" } });
+  });
+
+  it("goes straight to the handlers: no Probot context (and no Octokit client) is made for an event", async () => {
+    let contexts = 0;
+    const off = (event: unknown) => void (contexts++, event);
+    probotApp.webhooks.onAny(off);
+    const body = JSON.stringify(examplePayload("code_scanning_alert", "created"));
+    expect((await post("http-direct", body, sign(body))).status).toBe(200);
+    expect(await store.getDelivery("http-direct")).toMatchObject({ id: "http-direct" });
+    expect(contexts).toBe(0);
+    probotApp.webhooks.removeListener("*", off);
+    // An event the app does not handle is answered 200, and nothing is stored.
+    const star = JSON.stringify(examplePayload("star", "created"));
+    const res = await fetch(base, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "star", "x-github-delivery": "http-star", "x-hub-signature-256": sign(star) }, body: star });
+    expect(res.status).toBe(200);
+    expect(await store.getDelivery("http-star")).toBeUndefined();
+    await takeAllJobs();
   });
 
   it("answers a redelivery with 200 and records nothing new", async () => {
