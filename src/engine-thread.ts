@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { isMainThread, parentPort, Worker as Thread, workerData } from "node:worker_threads";
 import { createProbot } from "probot";
 import { loadOperatorConfig } from "./config/operator-config.js";
@@ -66,6 +68,7 @@ export function startEngineThread(databaseUrl: string, log: { error(obj: Record<
 
 /** The thread's side: the services of the app, without its server. */
 async function runEngine(): Promise<void> {
+  lowerThisThreadsPriority();
   const { databaseUrl, writeGate } = workerData as { databaseUrl: string; writeGate?: SharedArrayBuffer };
   const probot = createProbot({ overrides: { Octokit: AppOctokit } });
   // The webhook thread's deliveries go first to the write lock.
@@ -90,6 +93,24 @@ async function runEngine(): Promise<void> {
       })();
     }
   });
+}
+
+/** How much lower the engine thread's CPU priority is than the server's (a nice value). */
+const ENGINE_NICENESS = 10;
+
+/**
+ * Run work yields the CPU to the webhook server: on Linux a thread has a priority of its own
+ * (its task id, from /proc/thread-self), so the server thread is served first whenever both
+ * want a core, and run work takes whatever is left. Elsewhere, or when not allowed, nothing
+ * changes.
+ */
+function lowerThisThreadsPriority(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) setPriority(tid, Math.min(19, getPriority(tid) + ENGINE_NICENESS));
+  } catch {
+    // Not Linux, or not permitted: the engine keeps the process's priority.
+  }
 }
 
 if (!isMainThread && (workerData as { databaseUrl?: unknown } | null)?.databaseUrl !== undefined) await runEngine();

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -30,6 +30,18 @@ function heldBy(file: string, pid: number): number {
   }
 }
 
+/** The nice value of each thread of a process, by thread id (Linux). */
+function threadNiceness(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    // Field 19 of stat, counted after the command name's closing parenthesis (it may hold spaces).
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    out.set(Number(tid), Number(fields[16]));
+  }
+  return out;
+}
+
 describe("kill -9 with runs in flight", () => {
   it("resumes every run once after a restart, and takes the dead process's jobs back at once", { timeout: 120_000 }, async () => {
     // Slow answers keep runs in flight when the process dies.
@@ -37,6 +49,10 @@ describe("kill -9 with runs in flight", () => {
     const dbFile = join(work, "bench.db");
     try {
       const first = await startApp({ standIn, workDir: work, pacing: false, env: { GOVERNANCE_CONCURRENCY: "16" } });
+      // The engine thread runs at a lower CPU priority than the server's thread (Linux: per thread).
+      // (The thread lowers its own priority as it starts, a moment after the server answers.)
+      expect(await standIn.waitUntil(() => [...threadNiceness(first.pid!).values()].includes(10), { timeoutMs: 10_000 })).toBe(true);
+      expect(threadNiceness(first.pid!).get(first.pid!)).toBe(0);
       const sent = await sendAlerts({ url: first.webhookUrl, secret: WEBHOOK_SECRET, template: alertTemplate(), installations: ids(7001, 8), count: ALERTS, concurrency: 8 });
       expect(sent.accepted).toBe(ALERTS);
       // Some runs have made their issue, others not yet: kill the process mid-flight.
