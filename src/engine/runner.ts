@@ -77,9 +77,15 @@ export function runJob(run: Pick<Run, "id" | "installationId">, key: string, run
 export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerDeps): Promise<RunProgress> {
   let run = initial;
   for (let replay = 0; ; replay++) {
+    const pendingEffects: EffectDone[] = [];
     try {
-      return await executeOnce(run, delivery, deps, replay > 0);
+      return await executeOnce(run, delivery, deps, replay > 0, pendingEffects);
     } catch (err) {
+      // Stopped between two commits (a lost lease, a stop, a store failure): what it made is on
+      // GitHub all the same; recorded, a later execution finds it done instead of making it again.
+      if (pendingEffects.length > 0) {
+        await deps.store.recordEffects(pendingEffects.splice(0), deps.clock.now()).catch((recordErr: unknown) => deps.log.error({ runId: run.id, err: recordErr }, "could not record the side effects made before the run stopped"));
+      }
       if (!(err instanceof RunConflictError) || replay >= MAX_REPLAYS) throw err;
       // The other writer may be the worker that took this job over: only the holder replays.
       if (deps.holdsLease && !(await deps.holdsLease())) throw new LeaseLostError(`run ${run.id}: the job's lease was lost; its new holder goes on with the run`);
@@ -91,7 +97,7 @@ export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerD
   }
 }
 
-async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, replaying: boolean): Promise<RunProgress> {
+async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, replaying: boolean, pendingEffects: EffectDone[]): Promise<RunProgress> {
   let run = initial;
   if (isFinishedRun(run)) {
     // The end was committed, but a process that died right after may not have shown it on the
@@ -106,17 +112,23 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
     pendingLog.push({ ts: deps.clock.now().toISOString(), level, message, ...(meta ? { meta } : {}) });
     deps.log[level === "debug" ? "debug" : level]({ runId: run.id, ...meta }, message);
   };
-  /** Side effects made since the last commit: recorded done with the next one. */
-  const pendingEffects: EffectDone[] = [];
+  // pendingEffects: side effects made since the last commit, recorded done with the next one.
   const ledger = (fresh: boolean, since: Date): EffectLedger => ({ fresh, maybeMade: !fresh, since, done: (effect) => void pendingEffects.push(effect) });
   /** Commits a state with the log lines and effects since the last commit; returns it with its new version. */
   const commit: Commit = async (state, jobs = []) => {
     const lines = pendingLog.splice(0);
     const effects = pendingEffects.splice(0);
-    const result = await deps.store.commitRun(state, { log: lines, jobs, effects });
+    let result: Awaited<ReturnType<Store["commitRun"]>>;
+    try {
+      result = await deps.store.commitRun(state, { log: lines, jobs, effects });
+    } catch (err) {
+      // Not committed: the effects are still to be recorded (by the caller, on the way out).
+      pendingEffects.unshift(...effects);
+      throw err;
+    }
     if (!result.committed) {
-      // The effects were made all the same: recorded now, the replay finds them done.
-      await deps.store.recordEffects(effects, deps.clock.now());
+      // The effects were made all the same: recorded on the way out, the replay finds them done.
+      pendingEffects.unshift(...effects);
       throw new RunConflictError(`run ${state.id} moved on to version ${result.storedVersion ?? "?"} since version ${state.version ?? 1} was read`);
     }
     return { ...state, version: result.version, log: [...state.log, ...lines] };

@@ -120,6 +120,49 @@ steps:
   });
 });
 
+describe("effects made between two commits", () => {
+  it("are recorded when the execution stops before its next commit (a lost lease): the next one sends nothing twice", async () => {
+    const wf = workflowFrom(`
+name: Tell twice
+version: 1.0.0
+triggers: [{ type: onPR }]
+steps:
+  - id: tell
+    type: action
+    action: { kind: notify, parameters: { channel: "#ops" } }
+    next: [check]
+  - id: check
+    type: decision
+    next: { when: [{ if: "pullRequest.number == 5", then: [after] }] }
+  - id: after
+    type: action
+    action: { kind: notify, parameters: { channel: "#ops", message: "second" } }
+    next: []
+`);
+    await seedRun(store, wf, clock);
+    const sent: string[] = [];
+    const stop = new AbortController();
+    const notifier = new RecordingNotifier((c) => c === "#ops");
+    notifier.send = async (channel, message) => {
+      sent.push(`${channel} ${message.text}`);
+      // The worker loses the job's lease right after the first message went out.
+      stop.abort(new Error("the job's lease was lost"));
+    };
+    const deps = { ...engineDeps(store, clock, undefined, notifier), signal: stop.signal };
+    await expect(resume(deps, "run-1")).rejects.toThrow(/stopped at a step boundary/);
+    expect(sent).toHaveLength(1);
+    // The step's outcome was not committed, but its message was recorded.
+    expect((await store.getRun("run-1"))!.steps.map((s) => [s.stepId, s.status])).toEqual([["tell", "running"]]);
+
+    const again = new RecordingNotifier((c) => c === "#ops");
+    again.send = async (channel, message) => void sent.push(`${channel} ${message.text}`);
+    const { run } = await resume(engineDeps(store, clock, undefined, again), "run-1");
+    expect(run.status).toBe("succeeded");
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBe("#ops second");
+  });
+});
+
 describe("wait steps", () => {
   const WAIT = workflowFrom(`
 name: Wait a day
