@@ -45,6 +45,8 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
     configureSqlite(sqlite, options.busyTimeoutMs);
     const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
     await migrateSqlite(sqlite, db, options.migrations ?? allMigrations);
+    // A priority writer of the gate never sleeps in SQLite's busy handler: the gate retries for it.
+    if (options.writeGate?.role === "priority") sqlite.pragma("busy_timeout = 0");
     return new SqliteStore(sqlite, db, options.clock ?? systemClock, options.writeGate);
   } catch (error) {
     sqlite.close();

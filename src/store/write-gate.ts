@@ -7,11 +7,22 @@
  * until no such writer is left: a delivery's commit waits at most for the engine transaction
  * already under way.
  *
+ * And the webhook thread does not sleep in SQLite's busy handler (a millisecond at least) when
+ * it meets the engine's transaction under way: its connection does not wait on the lock
+ * (busy_timeout 0); it retries its transaction as soon as the engine says its transaction is
+ * over, and gives up after the same 5 s the busy timeout would have waited.
+ *
  * The state is a SharedArrayBuffer handed to the engine thread. SQLite's locking still decides
  * correctness; this only orders the writers of one process. Other processes are not gated.
  */
 const WANTED = 0;
 const RELEASES = 1;
+/** Counts the yielding side's transactions that ended while a priority writer wanted the lock. */
+const YIELDED = 2;
+/** How long a priority writer keeps retrying a lock held by another connection (SQLite's busy timeout in the store). */
+const PRIORITY_BUSY_MS = 5_000;
+/** A priority writer's longest wait between two tries: another process's writer sends no word. */
+const PRIORITY_RETRY_MS = 2;
 /** Longest an engine transaction waits for the webhook thread's writers (default), whatever happens to them. */
 const MAX_YIELD_MS = 20;
 
@@ -23,7 +34,7 @@ export class WriteGate {
 
   /** The shared memory of a new gate: give it to each thread's store. */
   static createBuffer(): SharedArrayBuffer {
-    return new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+    return new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
   }
 
   readonly #maxYieldMs: number;
@@ -38,11 +49,30 @@ export class WriteGate {
   around<T>(write: () => T): T {
     if (this.role === "yield") {
       this.#yield();
-      return write();
+      try {
+        return write();
+      } finally {
+        // A priority writer may be waiting for this transaction to end: say it did.
+        if (Atomics.load(this.#state, WANTED) > 0) {
+          Atomics.add(this.#state, YIELDED, 1);
+          Atomics.notify(this.#state, YIELDED);
+        }
+      }
     }
     Atomics.add(this.#state, WANTED, 1);
     try {
-      return write();
+      const deadline = Date.now() + PRIORITY_BUSY_MS;
+      for (;;) {
+        const seen = Atomics.load(this.#state, YIELDED);
+        try {
+          return write();
+        } catch (err) {
+          if (!isBusy(err) || Date.now() >= deadline) throw err;
+          // The lock is taken: wait for the engine's word that its transaction ended (or a
+          // moment, for a writer of another process), then try again.
+          Atomics.wait(this.#state, YIELDED, seen, PRIORITY_RETRY_MS);
+        }
+      }
     } finally {
       Atomics.sub(this.#state, WANTED, 1);
       Atomics.add(this.#state, RELEASES, 1);
@@ -66,4 +96,10 @@ export class WriteGate {
       Atomics.wait(this.#state, RELEASES, seen, Math.min(left, 5));
     }
   }
+}
+
+/** SQLite's "the database is locked" (SQLITE_BUSY and its extended codes). */
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }

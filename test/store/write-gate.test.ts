@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { WriteGate } from "../../src/store/write-gate.js";
@@ -27,6 +31,17 @@ function holder(buffer: SharedArrayBuffer, flags: SharedArrayBuffer, holdMs: num
 }
 
 const threads: Worker[] = [];
+const require = createRequire(import.meta.url);
+
+const delivery = (id: string, payload: Record<string, unknown> = {}): Delivery => ({
+  id,
+  event: "push",
+  installationId: 1,
+  repository: { id: 1, owner: "acme", name: "api", fullName: "acme/api", defaultBranch: "main", url: "https://github.com/acme/api" },
+  triggers: [],
+  payload,
+  receivedAt: "2030-01-01T00:00:00.000Z",
+});
 afterEach(async () => void (await Promise.all(threads.splice(0).map((t) => t.terminate()))));
 
 describe("WriteGate", () => {
@@ -65,16 +80,42 @@ describe("WriteGate", () => {
   });
 });
 
-describe("group commit of deliveries", () => {
-  const delivery = (id: string, payload: Record<string, unknown> = {}): Delivery => ({
-    id,
-    event: "push",
-    installationId: 1,
-    repository: { id: 1, owner: "acme", name: "api", fullName: "acme/api", defaultBranch: "main", url: "https://github.com/acme/api" },
-    triggers: [],
-    payload,
-    receivedAt: "2030-01-01T00:00:00.000Z",
+describe("a priority writer meeting a lock held elsewhere", () => {
+  it("retries without SQLite's busy sleep until the lock is free, and commits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "governance-gate-"));
+    try {
+      const file = join(dir, "gate.db");
+      const store = await openSqliteStore(file, { writeGate: new WriteGate(WriteGate.createBuffer(), "priority") });
+      const flags = new SharedArrayBuffer(4);
+      const seen = new Int32Array(flags);
+      // Another connection (another process, say) holds the write lock for 50 ms.
+      const source = `
+        const { workerData } = require("node:worker_threads");
+        const Database = require(workerData.module);
+        const db = new Database(workerData.file);
+        const flags = new Int32Array(workerData.flags);
+        db.exec("BEGIN IMMEDIATE");
+        Atomics.store(flags, 0, 1);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        db.exec("COMMIT");
+        Atomics.store(flags, 0, 2);
+        db.close();
+      `;
+      const holderThread = new Worker(source, { eval: true, workerData: { file, flags, module: require.resolve("better-sqlite3") } });
+      threads.push(holderThread);
+      while (Atomics.load(seen, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+      // Its busy timeout is 0: without the gate's retries this would fail with SQLITE_BUSY.
+      expect(await store.acceptDelivery(delivery("while-locked"))).toBe(true);
+      expect(Atomics.load(seen, 0)).toBe(2);
+      expect((await store.getDelivery("while-locked"))?.id).toBe("while-locked");
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
+});
+
+describe("group commit of deliveries", () => {
 
   it("deliveries of one turn are committed together; a replay in the same turn is refused; one that cannot be stored fails alone", async () => {
     const store = await openSqliteStore(":memory:");
