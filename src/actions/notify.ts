@@ -1,6 +1,6 @@
 import type { CommentRef, RepoRef } from "../domain/ports.js";
 import { marker } from "./markers.js";
-import { once } from "./once.js";
+import { once, recordEffect } from "./once.js";
 import { ActionError, type ActionContext, type ActionHandler } from "./types.js";
 
 interface NotifyParameters {
@@ -38,7 +38,7 @@ export const notify: ActionHandler = async (ctx) => {
     (outputs.delivered as string[]).push("comment");
   }
   const ledger = ctx.effects;
-  const record = async (key: string, result: Record<string, unknown>) => (ledger ? ledger.done({ key, kind: "notify", result }) : ctx.store.completeEffect(key, result));
+  const record = (key: string, result: Record<string, unknown>) => recordEffect(ctx, { key, kind: "notify", result });
   for (const channel of channels) {
     const key = `notify:${ctx.idempotencyKey}:${channel}`;
     // A fresh attempt has sent nothing under its key: no claim to look at.

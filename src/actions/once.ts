@@ -1,5 +1,5 @@
 import { RateLimitError } from "../domain/errors.js";
-import type { Clock, EffectLedger, Store } from "../domain/ports.js";
+import type { Clock, EffectDone, EffectLedger, Store } from "../domain/ports.js";
 
 /** Look this long before a claim or an attempt's start: clocks of GitHub and this machine differ a little. */
 const CLOCK_SLACK_MS = 60_000;
@@ -36,7 +36,7 @@ export async function once<T extends Record<string, unknown>>(
   scope: "attempt" | "shared" = "shared",
 ): Promise<{ result: T; created: boolean }> {
   const ledger = deps.effects && scope === "shared" ? { ...deps.effects, fresh: false, maybeMade: false } : deps.effects;
-  const record = async (result: T) => (ledger ? ledger.done({ key, kind, result }) : deps.store.completeEffect(key, result));
+  const record = (result: T) => recordEffect({ ...deps, effects: ledger }, { key, kind, result });
   if (ledger?.fresh) {
     const made = await make();
     ledger.done({ key, kind, result: made });
@@ -62,4 +62,10 @@ export async function once<T extends Record<string, unknown>>(
   }
   await record(made);
   return { result: made, created: true };
+}
+
+/** Records an effect made: in the ledger (written with the run's next commit) when there is one, else in the store at once. */
+export async function recordEffect(deps: { store: Store; effects?: EffectLedger | undefined }, effect: EffectDone): Promise<void> {
+  if (deps.effects) deps.effects.done(effect);
+  else await deps.store.completeEffect(effect.key, effect.result);
 }

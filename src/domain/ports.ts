@@ -227,13 +227,13 @@ export interface RunFilter {
   limit?: number;
 }
 
-/** Durable state: deliveries, runs and their logs, side-effect records, jobs. */
 /** A running job and the worker that holds its lease. */
 export interface JobHolder {
   jobId: string;
   workerId: string;
 }
 
+/** Durable state: deliveries, runs and their logs, side-effect records, jobs. */
 export interface Store {
   /**
    * Records a delivery and enqueues a job to process it, in one transaction. Returns false,

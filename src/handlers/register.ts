@@ -22,14 +22,17 @@ export interface WebhookDeps {
  */
 export function registerWebhooks(app: Probot, deps: WebhookDeps): WebhookRoute {
   const { record, refresh } = handlers(deps);
-  app.on([...HANDLED_EVENTS], quiet(record));
-  app.on([...SCHEDULE_EVENTS], quiet(refresh));
-  const recorded = new Set<string>(HANDLED_EVENTS);
-  const refreshing = new Set<string>(SCHEDULE_EVENTS);
+  const [quietRecord, quietRefresh] = [quiet(record), quiet(refresh)];
+  app.on([...HANDLED_EVENTS], quietRecord);
+  app.on([...SCHEDULE_EVENTS], quietRefresh);
+  const byEvent = new Map<string, (context: WebhookContext) => Promise<void>>([
+    ...HANDLED_EVENTS.map((name) => [name, quietRecord] as const),
+    ...SCHEDULE_EVENTS.map((name) => [name, quietRefresh] as const),
+  ]);
   return async (event) => {
-    const handler = recorded.has(event.name) ? record : refreshing.has(event.name) ? refresh : undefined;
+    const handler = byEvent.get(event.name);
     if (!handler) return false;
-    await quiet(handler)(event);
+    await handler(event);
     return true;
   };
 }

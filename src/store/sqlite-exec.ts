@@ -20,10 +20,13 @@ export class SqliteExec {
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
 
   readonly #gate: WriteGate | undefined;
+  /** How long a gated write retries a lock taken by another connection: the store's busy timeout. */
+  readonly #busyMs: number | undefined;
 
-  constructor(sqlite: BetterSqlite3.Database, gate?: WriteGate) {
+  constructor(sqlite: BetterSqlite3.Database, gate?: WriteGate, busyMs?: number) {
     this.#sqlite = sqlite;
     this.#gate = gate;
+    this.#busyMs = busyMs;
   }
 
   /** Every row a query returns. */
@@ -43,16 +46,15 @@ export class SqliteExec {
     const { sql, parameters } = query.compile();
     const statement = this.#prepare(sql);
     if (!this.#gate || this.#sqlite.inTransaction) return statement.run(...parameters).changes;
-    return this.#gate.around(() => statement.run(...parameters).changes);
+    return this.#gate.around(() => statement.run(...parameters).changes, this.#busyMs);
   }
 
   /** Runs `fn` in a write transaction, taking the write lock up front (BEGIN IMMEDIATE) so it never has to upgrade a read lock and fail. */
   write<T>(fn: () => T): T {
     // Nested in a transaction already: the outer one holds the lock.
     if (!this.#gate || this.#sqlite.inTransaction) return this.#sqlite.transaction(fn).immediate();
-    return this.#gate.around(() => this.#sqlite.transaction(fn).immediate());
+    return this.#gate.around(() => this.#sqlite.transaction(fn).immediate(), this.#busyMs);
   }
-
 
   /** Runs `fn` in a read transaction: its statements see one snapshot. */
   read<T>(fn: () => T): T {

@@ -42,12 +42,13 @@ const DUE_MAX_LIMIT = 1_000;
 export async function openSqliteStore(filename: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const sqlite = new Database(filename);
   try {
-    configureSqlite(sqlite, options.busyTimeoutMs);
+    const { busyTimeoutMs } = configureSqlite(sqlite, options.busyTimeoutMs);
     const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
     await migrateSqlite(sqlite, db, options.migrations ?? allMigrations);
-    // A priority writer of the gate never sleeps in SQLite's busy handler: the gate retries for it.
+    // A priority writer of the gate never sleeps in SQLite's busy handler: the gate retries for
+    // it, for as long as the busy timeout would have waited.
     if (options.writeGate?.role === "priority") sqlite.pragma("busy_timeout = 0");
-    return new SqliteStore(sqlite, db, options.clock ?? systemClock, options.writeGate);
+    return new SqliteStore(sqlite, db, options.clock ?? systemClock, options.writeGate, busyTimeoutMs);
   } catch (error) {
     sqlite.close();
     throw error;
@@ -65,10 +66,10 @@ export class SqliteStore implements Store {
   readonly #exec: SqliteExec;
   readonly #clock: Clock;
 
-  constructor(sqlite: BetterSqlite3.Database, db: Kysely<Tables>, clock: Clock, gate?: WriteGate) {
+  constructor(sqlite: BetterSqlite3.Database, db: Kysely<Tables>, clock: Clock, gate?: WriteGate, busyTimeoutMs?: number) {
     this.#sqlite = sqlite;
     this.#db = db;
-    this.#exec = new SqliteExec(sqlite, gate);
+    this.#exec = new SqliteExec(sqlite, gate, busyTimeoutMs);
     this.#clock = clock;
   }
 

@@ -19,7 +19,7 @@ const WANTED = 0;
 const RELEASES = 1;
 /** Counts the yielding side's transactions that ended while a priority writer wanted the lock. */
 const YIELDED = 2;
-/** How long a priority writer keeps retrying a lock held by another connection (SQLite's busy timeout in the store). */
+/** How long a priority writer keeps retrying a lock held by another connection, unless its store says otherwise (its busy timeout). */
 const PRIORITY_BUSY_MS = 5_000;
 /** A priority writer's longest wait between two tries: another process's writer sends no word. */
 const PRIORITY_RETRY_MS = 2;
@@ -45,8 +45,12 @@ export class WriteGate {
     this.#maxYieldMs = options.maxYieldMs ?? MAX_YIELD_MS;
   }
 
-  /** Runs a write transaction in this thread's role: a priority writer announces itself; a yielding one lets announced writers go first. */
-  around<T>(write: () => T): T {
+  /**
+   * Runs a write transaction in this thread's role: a priority writer announces itself (and
+   * retries a taken lock for up to `busyMs`, its connection's busy timeout); a yielding one
+   * lets announced writers go first.
+   */
+  around<T>(write: () => T, busyMs = PRIORITY_BUSY_MS): T {
     if (this.role === "yield") {
       this.#yield();
       try {
@@ -61,7 +65,7 @@ export class WriteGate {
     }
     Atomics.add(this.#state, WANTED, 1);
     try {
-      const deadline = Date.now() + PRIORITY_BUSY_MS;
+      const deadline = Date.now() + busyMs;
       for (;;) {
         const seen = Atomics.load(this.#state, YIELDED);
         try {

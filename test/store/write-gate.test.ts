@@ -80,7 +80,46 @@ describe("WriteGate", () => {
   });
 });
 
+/** A thread holding SQLite's write lock on `file` for `holdMs` (another process's writer, say); `flags[0]` is 1 while it holds it, 2 after. */
+function lockHolder(file: string, flags: SharedArrayBuffer, holdMs: number): Worker {
+  const source = `
+    const { workerData } = require("node:worker_threads");
+    const Database = require(workerData.module);
+    const db = new Database(workerData.file);
+    const flags = new Int32Array(workerData.flags);
+    db.exec("BEGIN IMMEDIATE");
+    Atomics.store(flags, 0, 1);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.holdMs);
+    db.exec("COMMIT");
+    Atomics.store(flags, 0, 2);
+    db.close();
+  `;
+  const thread = new Worker(source, { eval: true, workerData: { file, flags, holdMs, module: require.resolve("better-sqlite3") } });
+  threads.push(thread);
+  return thread;
+}
+
 describe("a priority writer meeting a lock held elsewhere", () => {
+  it("gives up after its store's busy timeout, as SQLite would, and stores nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "governance-gate-"));
+    try {
+      const file = join(dir, "gate.db");
+      const store = await openSqliteStore(file, { busyTimeoutMs: 20, writeGate: new WriteGate(WriteGate.createBuffer(), "priority") });
+      const flags = new SharedArrayBuffer(4);
+      const seen = new Int32Array(flags);
+      const holder = lockHolder(file, flags, 2_000);
+      while (Atomics.load(seen, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+      await expect(store.acceptDelivery(delivery("too-long"))).rejects.toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
+      // Still held: the writer did not wait the lock out.
+      expect(Atomics.load(seen, 0)).toBe(1);
+      await new Promise((resolve) => holder.once("exit", resolve));
+      expect(await store.getDelivery("too-long")).toBeUndefined();
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("retries without SQLite's busy sleep until the lock is free, and commits", async () => {
     const dir = mkdtempSync(join(tmpdir(), "governance-gate-"));
     try {
@@ -89,20 +128,7 @@ describe("a priority writer meeting a lock held elsewhere", () => {
       const flags = new SharedArrayBuffer(4);
       const seen = new Int32Array(flags);
       // Another connection (another process, say) holds the write lock for 50 ms.
-      const source = `
-        const { workerData } = require("node:worker_threads");
-        const Database = require(workerData.module);
-        const db = new Database(workerData.file);
-        const flags = new Int32Array(workerData.flags);
-        db.exec("BEGIN IMMEDIATE");
-        Atomics.store(flags, 0, 1);
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-        db.exec("COMMIT");
-        Atomics.store(flags, 0, 2);
-        db.close();
-      `;
-      const holderThread = new Worker(source, { eval: true, workerData: { file, flags, module: require.resolve("better-sqlite3") } });
-      threads.push(holderThread);
+      lockHolder(file, flags, 50);
       while (Atomics.load(seen, 0) === 0) await new Promise((r) => setTimeout(r, 1));
       // Its busy timeout is 0: without the gate's retries this would fail with SQLITE_BUSY.
       expect(await store.acceptDelivery(delivery("while-locked"))).toBe(true);
