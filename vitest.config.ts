@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // The app's stall watchdog kills its process: never the test runner's (its own test turns it on).
-    env: { GOVERNANCE_STALL_SECONDS: "0" },
+    // Every keyed statement is compiled again at each use and checked against its cached SQL.
+    env: { GOVERNANCE_STALL_SECONDS: "0", GOVERNANCE_CHECK_STATEMENTS: "1" },
   },
 });

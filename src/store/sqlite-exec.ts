@@ -1,5 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type { Compilable } from "kysely";
+import { KeyedStatements } from "./keyed.js";
 import type { WriteGate } from "./write-gate.js";
 
 /** Prepared statements kept per connection; the store's SQL is a small fixed set, so this stays tiny. */
@@ -18,6 +19,9 @@ const STATEMENT_CACHE_LIMIT = 200;
 export class SqliteExec {
   readonly #sqlite: BetterSqlite3.Database;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  readonly #keyed = new KeyedStatements();
+  /** One transaction function for every write and read: better-sqlite3 builds a wrapper per `transaction()` call. */
+  readonly #transaction: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
 
   readonly #gate: WriteGate | undefined;
   /** How long a gated write retries a lock taken by another connection: the store's busy timeout. */
@@ -27,23 +31,24 @@ export class SqliteExec {
     this.#sqlite = sqlite;
     this.#gate = gate;
     this.#busyMs = busyMs;
+    this.#transaction = sqlite.transaction((fn: () => unknown) => fn());
   }
 
   /** Every row a query returns. */
   all<R>(query: Compilable<R>): R[] {
-    const { sql, parameters } = query.compile();
+    const { sql, parameters } = this.#keyed.compile(query);
     return this.#prepare(sql).all(...parameters) as R[];
   }
 
   /** The first row a query returns, if any. */
   first<R>(query: Compilable<R>): R | undefined {
-    const { sql, parameters } = query.compile();
+    const { sql, parameters } = this.#keyed.compile(query);
     return this.#prepare(sql).get(...parameters) as R | undefined;
   }
 
   /** Runs a statement; returns how many rows it changed. Outside a transaction it is a write of its own, and goes through the gate. */
   run(query: Compilable<unknown>): number {
-    const { sql, parameters } = query.compile();
+    const { sql, parameters } = this.#keyed.compile(query);
     const statement = this.#prepare(sql);
     if (!this.#gate || this.#sqlite.inTransaction) return statement.run(...parameters).changes;
     return this.#gate.around(() => statement.run(...parameters).changes, this.#busyMs);
@@ -51,14 +56,15 @@ export class SqliteExec {
 
   /** Runs `fn` in a write transaction, taking the write lock up front (BEGIN IMMEDIATE) so it never has to upgrade a read lock and fail. */
   write<T>(fn: () => T): T {
-    // Nested in a transaction already: the outer one holds the lock.
-    if (!this.#gate || this.#sqlite.inTransaction) return this.#sqlite.transaction(fn).immediate();
-    return this.#gate.around(() => this.#sqlite.transaction(fn).immediate(), this.#busyMs);
+    // Nested in a transaction already: the outer one holds the lock, and better-sqlite3 makes
+    // this one a savepoint (it fails and rolls back alone).
+    if (!this.#gate || this.#sqlite.inTransaction) return this.#transaction.immediate(fn) as T;
+    return this.#gate.around(() => this.#transaction.immediate(fn) as T, this.#busyMs);
   }
 
   /** Runs `fn` in a read transaction: its statements see one snapshot. */
   read<T>(fn: () => T): T {
-    return this.#sqlite.transaction(fn).deferred();
+    return this.#transaction.deferred(fn) as T;
   }
 
   #prepare(sql: string): BetterSqlite3.Statement {
