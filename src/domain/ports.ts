@@ -238,8 +238,10 @@ export interface Store {
   /**
    * Records a delivery and enqueues a job to process it, in one transaction. Returns false,
    * and changes nothing, when a delivery with the same id was recorded before.
+   * `payloadText` is the payload's JSON exactly as received (the signed body): stored as it
+   * is, it need not be serialised again.
    */
-  acceptDelivery(delivery: Delivery): Promise<boolean>;
+  acceptDelivery(delivery: Delivery, options?: { payloadText?: string }): Promise<boolean>;
   getDelivery(id: string): Promise<Delivery | undefined>;
 
   /**

@@ -42,6 +42,8 @@ export interface WebhookContext {
   id: string;
   name: string;
   payload: unknown;
+  /** The payload's JSON as received (the signed body), when the endpoint has it: stored as it is. */
+  payloadText?: string;
   log: Pick<Logger, "debug" | "info" | "warn">;
 }
 
@@ -62,7 +64,7 @@ function handlers(deps: WebhookDeps): { record(context: WebhookContext): Promise
         else context.log.debug({ deliveryId: context.id, event: context.name }, skipped ?? "nothing to do");
         return;
       }
-      const accepted = await deps.store.acceptDelivery(delivery);
+      const accepted = await deps.store.acceptDelivery(delivery, context.payloadText === undefined ? {} : { payloadText: context.payloadText });
       context.log.info({ deliveryId: delivery.id, event: delivery.event, action: delivery.action, accepted }, accepted ? "delivery recorded" : "redelivery ignored");
       if (accepted) deps.wake();
     },

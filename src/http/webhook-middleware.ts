@@ -82,9 +82,9 @@ export function webhookMiddleware(app: Probot, options: WebhookMiddlewareOptions
     const read = await readBody(req, limits, budget);
     if (!read.ok) return refuse(req, res, read.status, read.reason, who, read.status === 503 ? { "retry-after": "1" } : {});
     let payload: unknown;
+    let text: string;
     try {
       if (read.body.length === 0) return refuse(req, res, 400, "empty body", who);
-      let text: string;
       try {
         text = utf8.decode(read.body);
       } catch {
@@ -106,18 +106,18 @@ export function webhookMiddleware(app: Probot, options: WebhookMiddlewareOptions
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return refuse(req, res, 400, "payload must be a JSON object", who);
 
     log.debug(who, "webhook received");
-    await dispatch(res, { id, name, payload }, who);
+    await dispatch(res, { id, name, payload }, text, who);
   }
 
   /** Probot's dispatch, answered 200 when the handlers are done, 202 when they take too long. */
-  async function dispatch(res: ServerResponse, event: { id: string; name: string; payload: object }, who: Record<string, string>): Promise<void> {
+  async function dispatch(res: ServerResponse, event: { id: string; name: string; payload: object }, payloadText: string, who: Record<string, string>): Promise<void> {
     let late = false;
     const timer = setTimeout(() => {
       late = true;
       answer(res, 202, "still processing\n");
     }, limits.answerWithinMs);
     try {
-      if (options.route) await options.route({ ...event, log });
+      if (options.route) await options.route({ ...event, payloadText, log });
       else await app.webhooks.receive(event as never);
       if (!late) answer(res, 200, "ok\n");
     } catch (err) {

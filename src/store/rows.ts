@@ -9,15 +9,15 @@ import type { DeliveriesTable, EffectsTable, JobsTable, RunLogsTable, RunsTable,
 // optional fields become NULL (never undefined, which drivers bind differently) and come back
 // absent, so a stored object reads back equal to what was written.
 
-/** The row of a delivery. */
-export function deliveryToRow(d: Delivery): Insertable<DeliveriesTable> {
+/** The row of a delivery; `payloadText` is its payload's JSON as received, when known. */
+export function deliveryToRow(d: Delivery, payloadText?: string): Insertable<DeliveriesTable> {
   return {
     id: d.id,
     event: d.event,
     action: d.action ?? null,
     installation_id: d.installationId,
     repository: d.repository.fullName,
-    payload: toJson(d.payload ?? null),
+    payload: payloadText ?? toJson(d.payload ?? null),
     triggers: toJson(d.triggers),
     repository_info: toJson(d.repository),
     received_at: d.receivedAt,

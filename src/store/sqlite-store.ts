@@ -79,17 +79,17 @@ export class SqliteStore implements Store {
    * fails alone). Every caller's promise settles after the commit: an acknowledged delivery is
    * on disk.
    */
-  acceptDelivery(delivery: Delivery): Promise<boolean> {
+  acceptDelivery(delivery: Delivery, options: { payloadText?: string } = {}): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       if (!this.#accepting) {
         this.#accepting = [];
         setImmediate(() => this.#acceptBatch());
       }
-      this.#accepting.push({ delivery, resolve, reject });
+      this.#accepting.push({ delivery, payloadText: options.payloadText, resolve, reject });
     });
   }
 
-  #accepting: { delivery: Delivery; resolve(accepted: boolean): void; reject(err: unknown): void }[] | undefined;
+  #accepting: { delivery: Delivery; payloadText: string | undefined; resolve(accepted: boolean): void; reject(err: unknown): void }[] | undefined;
 
   #acceptBatch(): void {
     const batch = this.#accepting ?? [];
@@ -97,13 +97,15 @@ export class SqliteStore implements Store {
     let outcomes: ({ ok: true; accepted: boolean } | { ok: false; err: unknown })[];
     try {
       outcomes = this.#exec.write(() =>
-        batch.map(({ delivery }) => {
-          try {
-            return { ok: true as const, accepted: this.#exec.write(() => this.#acceptOne(delivery)) };
-          } catch (err) {
-            return { ok: false as const, err };
-          }
-        }),
+        this.#fairBatch(() =>
+          batch.map(({ delivery, payloadText }) => {
+            try {
+              return { ok: true as const, accepted: this.#exec.write(() => this.#acceptOne(delivery, payloadText)) };
+            } catch (err) {
+              return { ok: false as const, err };
+            }
+          }),
+        ),
       );
     } catch (err) {
       for (const waiting of batch) waiting.reject(err);
@@ -112,14 +114,14 @@ export class SqliteStore implements Store {
     outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.accepted) : batch[i]!.reject(outcome.err)));
   }
 
-  #acceptOne(delivery: Delivery): boolean {
+  #acceptOne(delivery: Delivery, payloadText: string | undefined): boolean {
     const now = this.#clock.now();
     // Due when it arrived, so a worker whose clock is the handler's clock sees it at once.
     const received = new Date(delivery.receivedAt);
     const runAt = Number.isNaN(received.getTime()) ? now : received;
     const job: NewJob = { type: "delivery", payload: { deliveryId: delivery.id }, key: `delivery:${delivery.id}`, runAt, installationId: delivery.installationId };
     // The primary key decides: a replay inserts nothing, so it enqueues nothing either.
-    if (this.#exec.run(q.insertDelivery(this.#db, rows.deliveryToRow(delivery))) === 0) return false;
+    if (this.#exec.run(q.insertDelivery(this.#db, rows.deliveryToRow(delivery, payloadText))) === 0) return false;
     this.#insertJob(job, now);
     return true;
   }
@@ -347,6 +349,19 @@ export class SqliteStore implements Store {
     return Number(this.#exec.first(q.selectQueueState(this.#db, VIRTUAL_CLOCK))?.value ?? 0);
   }
 
+  /** The fair clock and the installations' finish times, read once for the jobs a batch enqueues (set only inside a write transaction). */
+  #fair: { clock: number; finish: Map<number, number> } | undefined;
+
+  /** Runs `fn` (inside a write transaction) with the fair-queueing counters kept in memory: nobody else can move them while this connection holds the write lock. */
+  #fairBatch<T>(fn: () => T): T {
+    this.#fair = { clock: this.#virtualClock(), finish: new Map() };
+    try {
+      return fn();
+    } finally {
+      this.#fair = undefined;
+    }
+  }
+
   /**
    * Inserts a job (inside a write transaction). A job due now joins the queue with a virtual
    * start time: start-time fair queueing, one slot per installation. It starts at the fair
@@ -361,13 +376,19 @@ export class SqliteStore implements Store {
     const installation = job.installationId ?? 0;
     const start = this.#fairStart(installation);
     const inserted = this.#exec.run(q.insertJob(this.#db, { ...row, status: "queued", fair_at: start })) === 1;
-    if (inserted) this.#exec.run(q.upsertInstallationFinish(this.#db, installation, start + 1));
+    if (inserted) {
+      this.#exec.run(q.upsertInstallationFinish(this.#db, installation, start + 1));
+      // After the write: a statement that failed (its savepoint rolled back) leaves the counter as it was.
+      this.#fair?.finish.set(installation, start + 1);
+    }
     return inserted;
   }
 
   /** A job of this installation queued now starts at the fair clock's present, or after the installation's last queued job. */
   #fairStart(installation: number): number {
-    return Math.max(this.#virtualClock(), Number(this.#exec.first(q.selectInstallationFinish(this.#db, installation))?.finish_at ?? 0));
+    const clock = this.#fair?.clock ?? this.#virtualClock();
+    const known = this.#fair?.finish.get(installation);
+    return Math.max(clock, known ?? Number(this.#exec.first(q.selectInstallationFinish(this.#db, installation))?.finish_at ?? 0));
   }
 
   /** Scheduled jobs that fell due join the queue as if enqueued now, each in its installation's turn (inside a write transaction). */

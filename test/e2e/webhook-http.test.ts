@@ -79,6 +79,21 @@ describe("webhooks over HTTP", () => {
     await takeAllJobs();
   });
 
+  it("hands the store the body exactly as signed, so the payload is not serialised again", async () => {
+    const seen: (string | undefined)[] = [];
+    const accept = store.acceptDelivery.bind(store);
+    store.acceptDelivery = (delivery, options) => (seen.push(options?.payloadText), accept(delivery, options));
+    try {
+      const body = JSON.stringify(examplePayload("code_scanning_alert", "created"), null, 2);
+      expect((await post("http-text", body, sign(body))).status).toBe(200);
+      expect(seen).toEqual([body]);
+      expect((await store.getDelivery("http-text"))?.payload).toEqual(JSON.parse(body));
+    } finally {
+      store.acceptDelivery = accept;
+      await takeAllJobs();
+    }
+  });
+
   it("answers a redelivery with 200 and records nothing new", async () => {
     const body = JSON.stringify(examplePayload("code_scanning_alert", "created"));
     expect((await post("http-2", body, sign(body))).status).toBe(200);

@@ -23,6 +23,31 @@ export function deliveryContract(h: ContractHarness): void {
       expect(stored).not.toHaveProperty("action");
     });
 
+    it("stores the payload's text as received, when the caller has it", async () => {
+      const store = await h.fresh();
+      const delivery = makeDelivery("d-text", { payload: { b: 1, a: [1, 2] } });
+      // Key order and spacing as GitHub sent them; read back, it is the same payload.
+      await store.acceptDelivery(delivery, { payloadText: '{ "b": 1,\n  "a": [1, 2] }' });
+      expect((await store.getDelivery("d-text"))?.payload).toEqual({ b: 1, a: [1, 2] });
+      expect(Object.keys((await store.getDelivery("d-text"))?.payload as object)).toEqual(["b", "a"]);
+      // The text is what is stored, not the object serialised again.
+      await store.acceptDelivery(makeDelivery("d-text-2", { payload: { a: 1 } }), { payloadText: '{"a":1,"kept":"as sent"}' });
+      expect((await store.getDelivery("d-text-2"))?.payload).toEqual({ a: 1, kept: "as sent" });
+    });
+
+    it("deliveries accepted together still queue fairly: another installation's first job goes ahead of a backlog", async () => {
+      const store = await h.fresh();
+      // A backlog of installation 1, then (in the same turn, so in the same group commit) installation 2's first.
+      await Promise.all([
+        ...[0, 1, 2, 3].map((i) => store.acceptDelivery(makeDelivery(`fair-1-${i}`, { installationId: 1 }))),
+        store.acceptDelivery(makeDelivery("fair-2-0", { installationId: 2 })),
+        store.acceptDelivery(makeDelivery("fair-1-4", { installationId: 1 })),
+      ]);
+      const order = (await takeAll(store)).map((job) => job.payload.deliveryId);
+      expect(order.slice(0, 2).sort()).toEqual(["fair-1-0", "fair-2-0"]);
+      expect(order.filter((id) => String(id).startsWith("fair-1-"))).toEqual(["fair-1-0", "fair-1-1", "fair-1-2", "fair-1-3", "fair-1-4"]);
+    });
+
     it("returns undefined for an unknown delivery", async () => {
       const store = await h.fresh();
       expect(await store.getDelivery("nope")).toBeUndefined();
