@@ -47,7 +47,12 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
     await migrateSqlite(sqlite, db, options.migrations ?? allMigrations);
     // A priority writer of the gate never sleeps in SQLite's busy handler: the gate retries for
     // it, for as long as the busy timeout would have waited.
-    if (options.writeGate?.role === "priority") sqlite.pragma("busy_timeout = 0");
+    if (options.writeGate?.role === "priority") {
+      sqlite.pragma("busy_timeout = 0");
+      // Nor does it copy the WAL back into the database (a checkpoint: megabytes written and
+      // synced in one commit): the yielding connection's commits do that, as they come.
+      sqlite.pragma("wal_autocheckpoint = 0");
+    }
     return new SqliteStore(sqlite, db, options.clock ?? systemClock, options.writeGate, busyTimeoutMs);
   } catch (error) {
     sqlite.close();

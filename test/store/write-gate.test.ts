@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -160,5 +160,31 @@ describe("group commit of deliveries", () => {
     // Each stored delivery has its one job, the failed one none.
     expect((await store.claimJobs("w", new Date("2030-01-01T00:00:01.000Z"), 60_000, 10)).map((j) => j.payload.deliveryId).sort()).toEqual(["a", "b", "c"]);
     await store.close();
+  });
+});
+
+describe("checkpoints", () => {
+  it("the priority writer's commits never copy the WAL into the database; the yielding writer's commits do", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "governance-gate-"));
+    try {
+      const file = join(dir, "gate.db");
+      const buffer = WriteGate.createBuffer();
+      const webhooks = await openSqliteStore(file, { writeGate: new WriteGate(buffer, "priority") });
+      const engine = await openSqliteStore(file, { writeGate: new WriteGate(buffer, "yield") });
+      const before = statSync(file).size;
+      // About 8 MB of deliveries: past SQLite's automatic checkpoint (1,000 pages, 4 MB) twice over.
+      const big = "x".repeat(8_000);
+      for (let i = 0; i < 1_000; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => webhooks.acceptDelivery(delivery(`big-${i + j}`, { big }))));
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(8_000_000);
+      expect(statSync(file).size).toBe(before);
+      // One commit of the engine's connection checkpoints what the WAL holds.
+      await engine.enqueue({ type: "maintenance", payload: {}, runAt: new Date() });
+      expect(statSync(file).size).toBeGreaterThan(8_000_000);
+      expect((await webhooks.getDelivery("big-999"))?.payload).toEqual({ big });
+      await webhooks.close();
+      await engine.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
