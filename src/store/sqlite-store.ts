@@ -27,6 +27,8 @@ export interface SqliteStoreOptions {
 }
 
 const systemClock: Clock = { now: () => new Date() };
+/** The next turn of the event loop, as this module found it (a test that fakes timers must not stall the store's commits). */
+const nextTurn = setImmediate;
 /** Rows per multi-row INSERT: 5 parameters each, far below SQLite's bound-parameter limit. */
 const LOG_BATCH = 500;
 const DUE_DEFAULT_LIMIT = 100;
@@ -79,44 +81,55 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Deliveries that arrive in one turn of the event loop are committed together (a group
-   * commit: one write transaction, each delivery in a savepoint of its own, so one that fails
-   * fails alone). Every caller's promise settles after the commit: an acknowledged delivery is
-   * on disk.
+   * The writes asked for in one turn of the event loop are committed together (a group
+   * commit: one write transaction, each write in a savepoint of its own, so one that fails
+   * fails alone and rolls back alone). Every caller's promise settles after the commit: an
+   * acknowledged delivery, a committed run, a leased job are on disk. Many runs in flight
+   * share the pages every write touches (the job queue, its indexes): each commit writes
+   * them to the WAL once, not once per write.
    */
-  acceptDelivery(delivery: Delivery, options: { payloadText?: string } = {}): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      if (!this.#accepting) {
-        this.#accepting = [];
-        setImmediate(() => this.#acceptBatch());
+  #grouped<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (!this.#pending) {
+        this.#pending = [];
+        nextTurn(() => this.#commitGroup());
       }
-      this.#accepting.push({ delivery, payloadText: options.payloadText, resolve, reject });
+      this.#pending.push({ write, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
-  #accepting: { delivery: Delivery; payloadText: string | undefined; resolve(accepted: boolean): void; reject(err: unknown): void }[] | undefined;
+  #pending: { write: () => unknown; resolve(value: unknown): void; reject(err: unknown): void }[] | undefined;
 
-  #acceptBatch(): void {
-    const batch = this.#accepting ?? [];
-    this.#accepting = undefined;
-    let outcomes: ({ ok: true; accepted: boolean } | { ok: false; err: unknown })[];
+  #commitGroup(): void {
+    const group = this.#pending ?? [];
+    this.#pending = undefined;
+    if (group.length === 0) return;
+    let outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[];
     try {
       outcomes = this.#exec.write(() =>
-        this.#fairBatch(() =>
-          batch.map(({ delivery, payloadText }) => {
+        this.#fairBatch(() => {
+          // Alone in its group, a write needs no savepoint: the transaction is all of it.
+          if (group.length === 1) return [{ ok: true as const, value: group[0]!.write() }];
+          return group.map(({ write }) => {
             try {
-              return { ok: true as const, accepted: this.#exec.write(() => this.#acceptOne(delivery, payloadText)) };
+              return { ok: true as const, value: this.#exec.write(write) };
             } catch (err) {
+              // Its savepoint rolled back: the queue's counters are read again from what is stored.
+              this.#fair = { clock: this.#readVirtualClock(), finish: new Map() };
               return { ok: false as const, err };
             }
-          }),
-        ),
+          });
+        }),
       );
     } catch (err) {
-      for (const waiting of batch) waiting.reject(err);
+      for (const waiting of group) waiting.reject(err);
       return;
     }
-    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.accepted) : batch[i]!.reject(outcome.err)));
+    outcomes.forEach((outcome, i) => (outcome.ok ? group[i]!.resolve(outcome.value) : group[i]!.reject(outcome.err)));
+  }
+
+  acceptDelivery(delivery: Delivery, options: { payloadText?: string } = {}): Promise<boolean> {
+    return this.#grouped(() => this.#acceptOne(delivery, options.payloadText));
   }
 
   #acceptOne(delivery: Delivery, payloadText: string | undefined): boolean {
@@ -138,7 +151,7 @@ export class SqliteStore implements Store {
 
   async createRun(run: Run, options: { heldBy?: JobHolder } = {}): Promise<{ run: Run; created: boolean; held?: boolean }> {
     const now = this.#clock.now().toISOString();
-    return this.#exec.write(() => {
+    return this.#grouped(() => {
       const created = this.#exec.run(q.insertRun(this.#db, rows.runToRow(run))) === 1;
       let held: boolean | undefined;
       if (created) {
@@ -160,7 +173,7 @@ export class SqliteStore implements Store {
   async commitRun(run: Run, extras: RunCommitExtras = {}): Promise<RunCommitResult> {
     const expected = run.version ?? 1;
     const now = this.#clock.now();
-    return this.#exec.write(() => {
+    return this.#grouped(() => {
       if (this.#exec.run(q.commitRunState(this.#db, run.id, expected, rows.runStateToRow(run))) === 0) {
         // Nothing written: another writer moved the run on (or it does not exist).
         return { committed: false, storedVersion: this.#exec.first(q.selectRunVersion(this.#db, run.id))?.version };
@@ -192,7 +205,7 @@ export class SqliteStore implements Store {
   }
 
   async claimEffect(key: string, kind: string, now: Date): Promise<{ record: EffectRecord; claimed: boolean }> {
-    return this.#exec.write(() => {
+    return this.#grouped(() => {
       const claimed = this.#exec.run(q.insertEffect(this.#db, key, kind, now.toISOString())) === 1;
       const row = this.#exec.first(q.selectEffect(this.#db, key));
       if (!row) throw new Error(`effect ${key}: neither inserted nor found`);
@@ -201,12 +214,12 @@ export class SqliteStore implements Store {
   }
 
   async completeEffect(key: string, result: Record<string, unknown>): Promise<void> {
-    const changed = this.#exec.run(q.completeEffect(this.#db, key, rows.toJson(result)));
+    const changed = await this.#grouped(() => this.#exec.run(q.completeEffect(this.#db, key, rows.toJson(result))));
     if (changed === 0) throw new Error(`cannot complete effect ${key}: it was never claimed`);
   }
 
   async recordEffects(effects: EffectDone[], now: Date): Promise<void> {
-    if (effects.length > 0) this.#exec.write(() => this.#recordEffects(effects, now));
+    if (effects.length > 0) await this.#grouped(() => this.#recordEffects(effects, now));
   }
 
   #recordEffects(effects: EffectDone[], now: Date): void {
@@ -214,12 +227,12 @@ export class SqliteStore implements Store {
   }
 
   async releaseEffect(key: string): Promise<void> {
-    this.#exec.run(q.deleteClaimedEffect(this.#db, key));
+    await this.#grouped(() => this.#exec.run(q.deleteClaimedEffect(this.#db, key)));
   }
 
   async enqueue(job: NewJob): Promise<boolean> {
     const now = this.#clock.now();
-    return this.#exec.write(() => this.#insertJob(job, now));
+    return this.#grouped(() => this.#insertJob(job, now));
   }
 
   async claimJob(workerId: string, now: Date, leaseMs: number): Promise<Job | undefined> {
@@ -233,7 +246,7 @@ export class SqliteStore implements Store {
     const wanted = Math.max(1, Math.min(1_000, Math.trunc(limit)));
     // One write transaction: SQLite's single write lock makes the picks and the leases atomic,
     // so two claimers (connections or processes) never take the same job.
-    return this.#exec.write(() => {
+    return this.#grouped(() => {
       this.#promoteDue(at);
       let clock = this.#virtualClock();
       const start = clock;
@@ -246,7 +259,7 @@ export class SqliteStore implements Store {
         clock = Math.max(clock, Number(pick.fair_at));
         jobs.push(rows.rowToJob(row));
       }
-      if (clock > start) this.#exec.run(q.upsertQueueState(this.#db, VIRTUAL_CLOCK, clock));
+      if (clock > start) this.#setVirtualClock(clock);
       return jobs;
     });
   }
@@ -254,7 +267,7 @@ export class SqliteStore implements Store {
   async renewLeases(workerId: string, jobIds: string[], lockedUntil: Date): Promise<string[]> {
     const held: string[] = [];
     const now = this.#clock.now().toISOString();
-    this.#exec.write(() => {
+    await this.#grouped(() => {
       for (let i = 0; i < jobIds.length; i += IN_BATCH) {
         for (const r of this.#exec.all(q.renewLeases(this.#db, workerId, jobIds.slice(i, i + IN_BATCH), lockedUntil.toISOString(), now))) held.push(r.id);
       }
@@ -263,12 +276,14 @@ export class SqliteStore implements Store {
   }
 
   async completeJob(id: string, workerId: string): Promise<boolean> {
-    return this.#exec.run(q.finishJob(this.#db, id, workerId, this.#clock.now().toISOString(), { status: "done" })) > 0;
+    const now = this.#clock.now().toISOString();
+    return (await this.#grouped(() => this.#exec.run(q.finishJob(this.#db, id, workerId, now, { status: "done" })))) > 0;
   }
 
   async failJob(id: string, workerId: string, error: string, retryAt?: Date): Promise<boolean> {
     const outcome = retryAt ? { status: "scheduled" as const, runAt: retryAt.toISOString(), error } : { status: "failed" as const, error };
-    return this.#exec.run(q.finishJob(this.#db, id, workerId, this.#clock.now().toISOString(), outcome)) > 0;
+    const now = this.#clock.now().toISOString();
+    return (await this.#grouped(() => this.#exec.run(q.finishJob(this.#db, id, workerId, now, outcome)))) > 0;
   }
 
   async leaseHolders(): Promise<string[]> {
@@ -340,6 +355,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.#sqlite.open) return;
+    // Writes asked for in this turn are committed first: a caller awaiting one must not find it lost.
+    if (this.#pending) this.#commitGroup();
     // Kysely's driver closes the connection; closing it here too covers a driver never used.
     await this.#db.destroy();
     if (this.#sqlite.open) this.#sqlite.close();
@@ -350,16 +367,26 @@ export class SqliteStore implements Store {
     return row && rows.rowToRun(row, this.#exec.all(q.selectLogs(this.#db, [row.id])));
   }
 
+  /** The fair clock: as this write transaction last set it, or as stored. */
   #virtualClock(): number {
+    return this.#fair?.clock ?? this.#readVirtualClock();
+  }
+
+  #readVirtualClock(): number {
     return Number(this.#exec.first(q.selectQueueState(this.#db, VIRTUAL_CLOCK))?.value ?? 0);
   }
 
-  /** The fair clock and the installations' finish times, read once for the jobs a batch enqueues (set only inside a write transaction). */
+  #setVirtualClock(value: number): void {
+    this.#exec.run(q.upsertQueueState(this.#db, VIRTUAL_CLOCK, value));
+    if (this.#fair) this.#fair.clock = value;
+  }
+
+  /** The fair clock and the installations' finish times as a group commit has read or set them (only inside its write transaction: nobody else moves them meanwhile). */
   #fair: { clock: number; finish: Map<number, number> } | undefined;
 
   /** Runs `fn` (inside a write transaction) with the fair-queueing counters kept in memory: nobody else can move them while this connection holds the write lock. */
   #fairBatch<T>(fn: () => T): T {
-    this.#fair = { clock: this.#virtualClock(), finish: new Map() };
+    this.#fair = { clock: this.#readVirtualClock(), finish: new Map() };
     try {
       return fn();
     } finally {
@@ -381,17 +408,18 @@ export class SqliteStore implements Store {
     const installation = job.installationId ?? 0;
     const start = this.#fairStart(installation);
     const inserted = this.#exec.run(q.insertJob(this.#db, { ...row, status: "queued", fair_at: start })) === 1;
-    if (inserted) {
-      this.#exec.run(q.upsertInstallationFinish(this.#db, installation, start + 1));
-      // After the write: a statement that failed (its savepoint rolled back) leaves the counter as it was.
-      this.#fair?.finish.set(installation, start + 1);
-    }
+    if (inserted) this.#setInstallationFinish(installation, start + 1);
     return inserted;
+  }
+
+  #setInstallationFinish(installation: number, finishAt: number): void {
+    this.#exec.run(q.upsertInstallationFinish(this.#db, installation, finishAt));
+    this.#fair?.finish.set(installation, finishAt);
   }
 
   /** A job of this installation queued now starts at the fair clock's present, or after the installation's last queued job. */
   #fairStart(installation: number): number {
-    const clock = this.#fair?.clock ?? this.#virtualClock();
+    const clock = this.#virtualClock();
     const known = this.#fair?.finish.get(installation);
     return Math.max(clock, known ?? Number(this.#exec.first(q.selectInstallationFinish(this.#db, installation))?.finish_at ?? 0));
   }
@@ -404,7 +432,7 @@ export class SqliteStore implements Store {
         const installation = job.installation_id ?? 0;
         const start = this.#fairStart(installation);
         this.#exec.run(q.queueJob(this.#db, job.id, start));
-        this.#exec.run(q.upsertInstallationFinish(this.#db, installation, start + 1));
+        this.#setInstallationFinish(installation, start + 1);
       }
       if (due.length < PROMOTE_BATCH) return;
     }

@@ -56,6 +56,62 @@ describe("SQLite connection", () => {
   });
 });
 
+describe("SQLite group commit", () => {
+  it("the writes asked for in one turn are one commit; later writes are another", async () => {
+    const file = tempFile();
+    const store = await openSqliteStore(file);
+    const watcher = new Database(file);
+    const commits = () => watcher.pragma("data_version", { simple: true }) as number;
+    try {
+      const before = commits();
+      const run = makeRun();
+      await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => store.enqueue({ type: "t", payload: { i }, runAt: new Date() })),
+        store.createRun(run),
+        store.recordEffects([{ key: "k", kind: "comment", result: { id: 1 } }], new Date()),
+      ]);
+      // data_version moves once per commit of another connection.
+      expect(commits()).toBe(before + 1);
+      await store.enqueue({ type: "t", payload: { i: 10 }, runAt: new Date() });
+      expect(commits()).toBe(before + 2);
+    } finally {
+      watcher.close();
+      await store.close();
+    }
+  });
+
+  it("a write that fails in a group fails alone, and rolls back alone", async () => {
+    const store = await openSqliteStore(tempFile());
+    try {
+      const [a, b] = [makeRun({ status: "running" }), makeRun({ status: "running" })];
+      const storedA = (await store.createRun(a)).run;
+      const storedB = (await store.createRun(b)).run;
+      const results = await Promise.allSettled([
+        // Its state is written first; then its effect (a BigInt: not JSON) fails the write.
+        store.commitRun({ ...storedA, status: "succeeded" }, { effects: [{ key: "bad", kind: "comment", result: { n: 1n } }] }),
+        store.commitRun({ ...storedB, status: "succeeded" }, { jobs: [{ type: "t", payload: {}, key: "after-b", runAt: new Date(0) }] }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
+      expect(await store.getRun(a.id)).toMatchObject({ status: "running", version: 1 });
+      expect(await store.getRun(b.id)).toMatchObject({ status: "succeeded", version: 2 });
+      expect(await store.claimJob("w", new Date(), 1_000)).toMatchObject({ type: "t" });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("closing the store commits the writes still waiting for their turn", async () => {
+    const file = tempFile();
+    const store = await openSqliteStore(file);
+    const queued = store.enqueue({ type: "t", payload: { last: true }, runAt: new Date(0) });
+    await store.close();
+    expect(await queued).toBe(true);
+    const again = await openSqliteStore(file);
+    expect(await again.claimJob("w", new Date(), 1_000)).toMatchObject({ payload: { last: true } });
+    await again.close();
+  });
+});
+
 describe("SQLite migrations", () => {
   it("create the tables once, and reopening runs nothing again", async () => {
     const file = tempFile();
