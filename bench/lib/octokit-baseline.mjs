@@ -19,11 +19,12 @@ process.once("message", async (m) => {
   }
 });
 
+// The port's LIST_FOLDER_WITH_TEXTS (src/github/octokit-port.ts): a cold folder in one query.
 const LIST_FOLDER = `query($owner: String!, $repo: String!, $commit: String!, $tree: String!) {
   repository(owner: $owner, name: $repo) {
     commit: object(expression: $commit) { oid }
     tree: object(expression: $tree) {
-      ... on Tree { oid entries { name path type oid object { ... on Blob { byteSize isBinary } } } }
+      ... on Tree { oid entries { name path type oid object { ... on Blob { byteSize isBinary text isTruncated } } } }
     }
   }
 }`;

@@ -362,12 +362,13 @@ export async function startGitHubStandIn(options = {}) {
     const repo = v.repo;
     const folder = typeof owner === "string" && typeof repo === "string" ? folderFor(owner, repo) : null;
     const treeOf = (expression) => (typeof expression === "string" && expression.endsWith(":.governance") ? folder : null);
-    // The folder listing (LIST_FOLDER): the commit and the tree with its entries.
+    // The folder listing (LIST_FOLDER, LIST_FOLDER_WITH_TEXTS): the commit and the tree with its entries.
     if (/commit:\s*object\(expression:/.test(query) && /tree:\s*object\(expression:/.test(query)) {
       stats.graphql.folder++;
       stats.folderReads++;
       const ref = typeof v.commit === "string" ? v.commit : "main";
       const tree = treeOf(v.tree);
+      const withTexts = /\btext\b/.test(query);
       return [
         200,
         {
@@ -376,7 +377,8 @@ export async function startGitHubStandIn(options = {}) {
               commit: { oid: commitOf(owner, repo, ref) },
               tree: tree && {
                 oid: tree.treeOid,
-                entries: tree.entries.map((e) => ({ name: e.name, path: e.path, type: e.type, oid: e.oid, object: { byteSize: e.byteSize, isBinary: false } })),
+                // With the files' texts when the query asks for them (LIST_FOLDER_WITH_TEXTS).
+                entries: tree.entries.map((e) => ({ name: e.name, path: e.path, type: e.type, oid: e.oid, object: { byteSize: e.byteSize, isBinary: false, ...(withTexts ? { text: e.text, isTruncated: false } : {}) } })),
               },
             },
           },

@@ -14,14 +14,24 @@ import { LIMITS } from "../workflows/index.js";
 /** The folder the app reads policy from. */
 export const GOVERNANCE_DIR = ".governance";
 
-const LIST_FOLDER = `query($owner: String!, $repo: String!, $commit: String!, $tree: String!) {
+/** The folder's listing, and with `text isTruncated` its files' texts too. */
+const listFolder = (blobFields: string) => `query($owner: String!, $repo: String!, $commit: String!, $tree: String!) {
   repository(owner: $owner, name: $repo) {
     commit: object(expression: $commit) { oid }
     tree: object(expression: $tree) {
-      ... on Tree { oid entries { name path type oid object { ... on Blob { byteSize isBinary } } } }
+      ... on Tree { oid entries { name path type oid object { ... on Blob { ${blobFields} } } } }
     }
   }
 }`;
+const LIST_FOLDER = listFolder("byteSize isBinary");
+const LIST_FOLDER_WITH_TEXTS = listFolder("byteSize isBinary text isTruncated");
+
+/**
+ * Largest answer to the listing with texts. A folder of a few workflows is a few kilobytes;
+ * a bigger answer is cut off here, and the folder is read the long way (the listing, then
+ * only the texts of the files within the loader's limits).
+ */
+export const INLINE_FOLDER_MAX_BYTES = 1024 * 1024;
 
 const TREE_OID = `query($owner: String!, $repo: String!, $tree: String!) {
   repository(owner: $owner, name: $repo) { tree: object(expression: $tree) { ... on Tree { oid } } }
@@ -30,7 +40,10 @@ const TREE_OID = `query($owner: String!, $repo: String!, $tree: String!) {
 interface FolderAnswer {
   repository: {
     commit: { oid: string } | null;
-    tree: { oid: string; entries: Array<{ name: string; path: string; type: string; oid: string; object: { byteSize?: number; isBinary?: boolean } | null }> } | null;
+    tree: {
+      oid: string;
+      entries: Array<{ name: string; path: string; type: string; oid: string; object: { byteSize?: number; isBinary?: boolean; text?: string | null; isTruncated?: boolean } | null }>;
+    } | null;
   } | null;
 }
 
@@ -52,13 +65,26 @@ const sharedBlobs = new BlobCache();
 
 /**
  * The GitHub port over an installation's Octokit (from Probot, so GHE_HOST / GHE_PROTOCOL apply
- * to REST and GraphQL alike). `.governance/` is read with one GraphQL query for the listing and
- * one for the texts of blobs not seen before: an unchanged folder costs a single request.
+ * to REST and GraphQL alike). `.governance/` is read with one GraphQL query: the listing with
+ * the files' texts, its answer capped at INLINE_FOLDER_MAX_BYTES. A bigger folder is read with
+ * the listing alone, then the texts of blobs not seen before that are within the loader's limits.
  */
 export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlobs): GitHubPort {
   return {
     async readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder> {
-      const answer = await octokit.graphql<FolderAnswer>(LIST_FOLDER, { owner: repo.owner, repo: repo.repo, commit: ref, tree: `${ref}:${GOVERNANCE_DIR}` });
+      const variables = { owner: repo.owner, repo: repo.repo, commit: ref, tree: `${ref}:${GOVERNANCE_DIR}` };
+      let answer: FolderAnswer;
+      try {
+        // No retries: an answer cut off at the cap would be cut off again.
+        answer = await octokit.graphql<FolderAnswer>(LIST_FOLDER_WITH_TEXTS, { ...variables, request: { fetch: cappedFetch(INLINE_FOLDER_MAX_BYTES), retries: 0 } });
+        for (const e of answer.repository?.tree?.entries ?? []) {
+          const text = e.object?.text;
+          if (e.type === "blob" && typeof text === "string" && !e.object?.isTruncated && (e.object?.byteSize ?? 0) <= LIMITS.maxFileBytes) blobs.set(e.oid, text);
+        }
+      } catch (err) {
+        if (!(err instanceof AnswerTooLarge || (err as { cause?: unknown })?.cause instanceof AnswerTooLarge)) throw err;
+        answer = await octokit.graphql<FolderAnswer>(LIST_FOLDER, variables);
+      }
       const commit = answer.repository?.commit?.oid;
       if (!commit) throw new Error(`${repo.owner}/${repo.repo} has no ref "${ref}"`);
       const tree = answer.repository?.tree;
@@ -187,6 +213,45 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
         ...(update.actions ? { actions: update.actions } : {}),
       });
     },
+  };
+}
+
+/** An answer longer than its cap: it was cut off, unread. */
+class AnswerTooLarge extends Error {
+  constructor(limit: number) {
+    super(`the answer is larger than ${limit} bytes`);
+    this.name = "AnswerTooLarge";
+  }
+}
+
+/** `fetch` whose answer is read into memory up to `limit` bytes, and cut off (AnswerTooLarge) past it. */
+function cappedFetch(limit: number): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const declared = Number(response.headers.get("content-length") ?? NaN);
+    if (declared > limit) {
+      await response.body?.cancel();
+      throw new AnswerTooLarge(limit);
+    }
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw new AnswerTooLarge(limit);
+      }
+      chunks.push(value);
+    }
+    // Read and decoded: the length and encoding of the wire no longer describe this body.
+    const headers = new Headers(response.headers);
+    headers.delete("content-length");
+    headers.delete("content-encoding");
+    return new Response(Buffer.concat(chunks), { status: response.status, statusText: response.statusText, headers });
   };
 }
 

@@ -168,6 +168,6 @@ steps:
       .reply(200, {});
     await app.deliver("alert-1", "code_scanning_alert", examplePayload("code_scanning_alert", "created"));
     expect(scope.isDone()).toBe(true);
-    expect(graphql.queries[0]).toBe("list master");
+    expect(graphql.queries[0]).toBe("list+texts master");
   });
 });

@@ -90,7 +90,7 @@ describe("pull requests", () => {
     payload.pull_request.base.ref = "develop";
     const graphql = fakeGraphQL(API, { master: { commit: BASE_COMMIT, files: [{ name: "review.yml", text: REVIEW_WORKFLOW }] } });
     await app.deliver("pr-2", "pull_request", payload);
-    expect(graphql.queries[0]).toBe("list master");
+    expect(graphql.queries[0]).toBe("list+texts master");
     expect(await app.store.listRuns()).toHaveLength(0);
   });
 
@@ -106,7 +106,7 @@ describe("pull requests", () => {
     const files = nock(API).get("/repos/Codertocat/Hello-World/pulls/2/files").query({ per_page: "100" }).reply(200, [{ filename: "README.md" }]);
     await app.deliver("pr-attack", "pull_request", payload);
     expect(graphql.queries.some((q) => q.includes("attacker-branch"))).toBe(false);
-    expect(graphql.queries[0]).toBe("list master");
+    expect(graphql.queries[0]).toBe("list+texts master");
     expect(files.isDone()).toBe(true);
     expect(await app.store.listRuns()).toHaveLength(0);
   });
@@ -152,7 +152,7 @@ describe("pull requests", () => {
     const runs = await app.store.listRuns();
     expect(runs.map((r) => [r.workflowName, r.workflowCommit])).toEqual([["Security review reminder", BASE_COMMIT]]);
     expect(graphql.queries).toContain(`tree ${head}`);
-    expect(graphql.queries).toContain(`list ${head}`);
+    expect(graphql.queries).toContain(`list+texts ${head}`);
     const validate = bodies.find((b) => b.name === "governance / validate")!.body;
     expect(validate).toMatchObject({ head_sha: head, status: "completed", conclusion: "failure" });
     expect(validate.output.annotations).toEqual([

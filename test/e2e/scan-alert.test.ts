@@ -59,7 +59,8 @@ describe("a code-scanning alert runs the original design's workflow", () => {
     await app.deliver("delivery-1", "code_scanning_alert", payload);
 
     expect(scope.isDone()).toBe(true);
-    expect(graphql.queries).toEqual(["list master", expect.stringMatching(/^blob /)]);
+    // The cold folder in one request: the listing carries the texts.
+    expect(graphql.queries).toEqual(["list+texts master"]);
     expect(bodies.created).toMatchObject({
       name: "governance / Auto-fix high severity findings",
       head_sha: payload.commit_oid,
@@ -139,8 +140,7 @@ describe("a code-scanning alert runs the original design's workflow", () => {
     // A low-severity alert: the policy is known already (no request) and does not match.
     const note = examplePayload("code_scanning_alert", "reopened", 2);
     await app.deliver("delivery-2", "code_scanning_alert", note);
-    expect(graphql.queries.filter((q) => q.startsWith("blob"))).toHaveLength(1);
-    expect(graphql.queries.filter((q) => q.startsWith("list"))).toHaveLength(1);
+    expect(graphql.queries).toEqual(["list+texts master"]);
     expect(await app.store.listRuns()).toHaveLength(1);
     // A push to the default branch: the next delivery reads the folder again.
     const push = { ...exampleWhere("push", () => true), repository: created.repository, installation: created.installation, ref: `refs/heads/${String(created.repository.default_branch)}`, commits: [] };

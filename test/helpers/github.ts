@@ -19,7 +19,8 @@ interface GraphQLBody {
 
 /**
  * Answers the app's GraphQL reads of `.governance/`: the folder listing at a ref (per
- * `folders[ref]`), tree ids, and blob texts by id. Every answered query is counted.
+ * `folders[ref]`; with the files' texts when the query asks for them), tree ids, and blob
+ * texts by id. Every answered query is counted ("list+texts <ref>", "list <ref>", "blob <id>", "tree <ref>").
  */
 export function fakeGraphQL(
   base: string,
@@ -36,13 +37,21 @@ export function fakeGraphQL(
     .reply(200, (_uri, body) => {
       const { query, variables } = body as GraphQLBody;
       if (query.includes("entries")) {
-        queries.push(`list ${variables.commit}`);
+        // The listing with the files' texts (one query for a whole folder), or without.
+        const withTexts = /\btext\b/.test(query);
+        queries.push(`${withTexts ? "list+texts" : "list"} ${variables.commit}`);
         const folder = folders[variables.commit!];
         if (!folder) return { data: { repository: { commit: null, tree: null } } };
         const tree = folder.files.length
           ? {
               oid: treeOid(folder.files),
-              entries: folder.files.map((f) => ({ name: f.name, path: `.governance/${f.name}`, type: "blob", oid: blobOid(f.text), object: { byteSize: Buffer.byteLength(f.text), isBinary: false } })),
+              entries: folder.files.map((f) => ({
+                name: f.name,
+                path: `.governance/${f.name}`,
+                type: "blob",
+                oid: blobOid(f.text),
+                object: { byteSize: Buffer.byteLength(f.text), isBinary: false, ...(withTexts ? { text: f.text, isTruncated: false } : {}) },
+              })),
             }
           : null;
         return { data: { repository: { commit: { oid: folder.commit }, tree } } };
