@@ -4,7 +4,7 @@ import { loadOperatorConfig } from "./config/operator-config.js";
 import type { WebhookLimits } from "./handlers/limits.js";
 import { registerWebhooks } from "./handlers/register.js";
 import { installWebhookMiddleware } from "./http/webhook-middleware.js";
-import { createServices, type ServiceOptions } from "./services.js";
+import type { ServiceOptions } from "./services.js";
 import type { Clock, Store } from "./domain/ports.js";
 import { startEngineThread } from "./engine-thread.js";
 import { queueUnindexedInstallations } from "./engine/schedule-index.js";
@@ -73,6 +73,8 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
     runtime = { store, clock: { now: () => new Date() }, worker: engine, scheduler: { start() {} }, policyChanged: (repository) => engine.policyChanged(repository) };
     stopEngine = () => engine.stop();
   } else {
+    // Loaded only here: with the engine in its thread, this thread never holds the engine's code.
+    const { createServices } = await import("./services.js");
     const services = createServices(probot, { store, config } satisfies ServiceOptions);
     runtime = services;
     stopEngine = async () => {
