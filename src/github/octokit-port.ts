@@ -10,6 +10,7 @@ import type {
   RepoRef,
 } from "../domain/ports.js";
 import { LIMITS } from "../workflows/index.js";
+import { AnswerTooLarge, createHttpFetch } from "./http-fetch.js";
 
 /** The folder the app reads policy from. */
 export const GOVERNANCE_DIR = ".governance";
@@ -32,6 +33,7 @@ const LIST_FOLDER_WITH_TEXTS = listFolder("byteSize isBinary text isTruncated");
  * only the texts of the files within the loader's limits).
  */
 export const INLINE_FOLDER_MAX_BYTES = 1024 * 1024;
+const cappedFetch = createHttpFetch({ maxBytes: INLINE_FOLDER_MAX_BYTES });
 
 const TREE_OID = `query($owner: String!, $repo: String!, $tree: String!) {
   repository(owner: $owner, name: $repo) { tree: object(expression: $tree) { ... on Tree { oid } } }
@@ -76,7 +78,7 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
       let answer: FolderAnswer;
       try {
         // No retries: an answer cut off at the cap would be cut off again.
-        answer = await octokit.graphql<FolderAnswer>(LIST_FOLDER_WITH_TEXTS, { ...variables, request: { fetch: cappedFetch(INLINE_FOLDER_MAX_BYTES), retries: 0 } });
+        answer = await octokit.graphql<FolderAnswer>(LIST_FOLDER_WITH_TEXTS, { ...variables, request: { fetch: cappedFetch, retries: 0 } });
         for (const e of answer.repository?.tree?.entries ?? []) {
           const text = e.object?.text;
           if (e.type === "blob" && typeof text === "string" && !e.object?.isTruncated && (e.object?.byteSize ?? 0) <= LIMITS.maxFileBytes) blobs.set(e.oid, text);
@@ -213,45 +215,6 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
         ...(update.actions ? { actions: update.actions } : {}),
       });
     },
-  };
-}
-
-/** An answer longer than its cap: it was cut off, unread. */
-class AnswerTooLarge extends Error {
-  constructor(limit: number) {
-    super(`the answer is larger than ${limit} bytes`);
-    this.name = "AnswerTooLarge";
-  }
-}
-
-/** `fetch` whose answer is read into memory up to `limit` bytes, and cut off (AnswerTooLarge) past it. */
-function cappedFetch(limit: number): typeof fetch {
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    const declared = Number(response.headers.get("content-length") ?? NaN);
-    if (declared > limit) {
-      await response.body?.cancel();
-      throw new AnswerTooLarge(limit);
-    }
-    if (!response.body) return response;
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel();
-        throw new AnswerTooLarge(limit);
-      }
-      chunks.push(value);
-    }
-    // Read and decoded: the length and encoding of the wire no longer describe this body.
-    const headers = new Headers(response.headers);
-    headers.delete("content-length");
-    headers.delete("content-encoding");
-    return new Response(Buffer.concat(chunks), { status: response.status, statusText: response.statusText, headers });
   };
 }
 
