@@ -1,4 +1,5 @@
 import { ProbotOctokit } from "probot";
+import { cachedAppJwt } from "./app-jwt.js";
 import { httpFetch } from "./http-fetch.js";
 
 /**
@@ -13,8 +14,28 @@ export const AppOctokit: typeof ProbotOctokit = ProbotOctokit.defaults((options:
   const request = options.request as Record<string, unknown> | undefined;
   return {
     ...options,
+    ...withCachedJwt(options.auth),
     throttle: { ...(options.throttle as Record<string, unknown> | undefined), enabled: false },
     // node:http(s) over keep-alive agents instead of Node's fetch (see http-fetch.ts), unless told otherwise.
     request: { ...request, fetch: request?.fetch ?? httpFetch },
   };
 });
+
+/** JWT makers by private key: one per app (the engine's Octokits all share the app's). */
+const jwtMakers = new Map<string, ReturnType<typeof cachedAppJwt>>();
+
+/** App credentials with the JWT made once and reused (see app-jwt.ts), in place of the private key; other credentials as they are. */
+export function withCachedJwt(auth: unknown): { auth?: Record<string, unknown> } {
+  if (typeof auth !== "object" || auth === null) return {};
+  const { privateKey, createJwt, ...rest } = auth as Record<string, unknown>;
+  if (!("appId" in rest)) return {};
+  // An installation's client inherits the maker, and may carry the key too: auth-app takes one or the other.
+  if (createJwt !== undefined) return privateKey === undefined ? {} : { auth: { ...rest, createJwt } };
+  if (typeof privateKey !== "string" || privateKey === "") return {};
+  let make = jwtMakers.get(privateKey);
+  if (!make) {
+    make = cachedAppJwt(privateKey);
+    jwtMakers.set(privateKey, make);
+  }
+  return { auth: { ...rest, createJwt: make } };
+}
