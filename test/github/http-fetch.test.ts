@@ -118,3 +118,39 @@ describe("Octokit over httpFetch", () => {
     expect(new AppOctokit({ request: { fetch: mine } }).request.endpoint.DEFAULTS.request?.fetch).toBe(mine);
   });
 });
+
+describe("the app's Octokit retries server errors as Probot's retry plugin did", () => {
+  const client = (retry: Record<string, unknown> = {}) => new AppOctokit({ baseUrl: base, auth: "t", retry: { retryAfterBaseValue: 1, ...retry } });
+  const count = (path: string) => seen.filter((s) => s.url.split("?")[0] === path).length;
+
+  it("tries an error answer again, up to `retries` times (and only this plugin does: exactly that many)", async () => {
+    let answers = 0;
+    routes.set("/flaky", (req, res) => (++answers < 3 ? json(502, { message: "bad gateway" })(req, res) : json(200, { ok: true })(req, res)));
+    expect((await client().request("GET /flaky")).data).toEqual({ ok: true });
+    expect(count("/flaky")).toBe(3);
+    routes.set("/down", json(503, { message: "down" }));
+    await expect(client({ retries: 2 }).request("GET /down")).rejects.toMatchObject({ status: 503 });
+    expect(count("/down")).toBe(3);
+  });
+
+  it("does not retry a refusal (404, 422...), a request that asks for no retries, or when retries are off", async () => {
+    routes.set("/gone", json(404, { message: "Not Found" }));
+    await expect(client().request("GET /gone")).rejects.toMatchObject({ status: 404 });
+    expect(count("/gone")).toBe(1);
+    routes.set("/once", json(500, { message: "boom" }));
+    await expect(client().request("GET /once", { request: { retries: 0 } })).rejects.toMatchObject({ status: 500 });
+    expect(count("/once")).toBe(1);
+    routes.set("/off", json(500, { message: "boom" }));
+    await expect(client({ enabled: false }).request("GET /off")).rejects.toMatchObject({ status: 500 });
+    expect(count("/off")).toBe(1);
+  });
+
+  it("tries again a GraphQL answer that says something went wrong", async () => {
+    let answers = 0;
+    routes.set("POST /graphql", (req, res) =>
+      ++answers === 1 ? json(200, { data: null, errors: [{ message: "Something went wrong while executing your query. Please try again." }] })(req, res) : json(200, { data: { viewer: { login: "me" } } })(req, res),
+    );
+    expect(await client().graphql("{ viewer { login } }")).toEqual({ viewer: { login: "me" } });
+    expect(answers).toBe(2);
+  });
+});
