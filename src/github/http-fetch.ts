@@ -14,7 +14,7 @@ export type FetchLike = (input: string | URL, init?: FetchInit) => Promise<Fetch
 
 export interface FetchInit {
   method?: string;
-  headers?: Record<string, string> | [string, string][];
+  headers?: Record<string, string> | [string, string][] | Headers;
   body?: string | Uint8Array | null;
   signal?: AbortSignal | null;
   redirect?: "follow" | "manual" | "error";
@@ -81,7 +81,8 @@ interface Outgoing {
 
 function normalise(init: FetchInit): Outgoing {
   const headers: Record<string, string> = {};
-  const pairs = Array.isArray(init.headers) ? init.headers : Object.entries(init.headers ?? {});
+  const given: unknown = init.headers;
+  const pairs: [string, string][] = given instanceof Headers ? [...given] : Array.isArray(given) ? (given as [string, string][]) : Object.entries((given ?? {}) as Record<string, string>);
   for (const [name, value] of pairs) headers[name.toLowerCase()] = String(value);
   return {
     method: (init.method ?? "GET").toUpperCase(),

@@ -51,6 +51,11 @@ describe("httpFetch", () => {
     expect(Object.fromEntries(answer.headers)).toMatchObject({ "content-type": "application/json", "x-many": "a, b" });
     expect(await answer.json()).toEqual({ got: { a: "é" }, auth: "token t" });
     expect(seen.at(-1)).toMatchObject({ method: "POST", headers: { "content-length": String(Buffer.byteLength('{"a":"é"}')) } });
+    // Headers given as a Headers object or as pairs are sent too.
+    await httpFetch(`${base}/echo`, { method: "POST", headers: new Headers({ "X-From": "headers" }), body: "{}" });
+    expect(seen.at(-1)?.headers["x-from"]).toBe("headers");
+    await httpFetch(`${base}/echo`, { method: "POST", headers: [["X-From", "pairs"]], body: "{}" });
+    expect(seen.at(-1)?.headers["x-from"]).toBe("pairs");
   });
 
   it("follows redirects as fetch does: 307 keeps the method and body, 303 turns into a GET, another origin gets no credentials", async () => {
@@ -105,7 +110,8 @@ describe("httpFetch", () => {
 describe("Octokit over httpFetch", () => {
   it("makes requests and turns error answers into RequestErrors with their status", async () => {
     routes.set("POST /repos/o/r/issues", json(201, { number: 7, html_url: "https://github.com/o/r/issues/7" }));
-    const octokit = new Octokit({ baseUrl: base, auth: "t", request: { fetch: httpFetch } });
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const octokit = new Octokit({ baseUrl: base, auth: "t", request: { fetch: httpFetch }, log: quiet });
     const { data, status } = await octokit.rest.issues.create({ owner: "o", repo: "r", title: "t" });
     expect([status, data.number]).toEqual([201, 7]);
     expect(JSON.parse(seen.at(-1)!.body)).toEqual({ title: "t" });
