@@ -50,6 +50,13 @@ const agents = {
   "https:": new https.Agent(AGENT_OPTIONS),
 };
 
+/** The shared keep-alive agent and module for a URL's protocol (`http:` or `https:`), or undefined for any other. */
+export function transportFor(protocol: string): { agent: http.Agent; request: typeof http.request } | undefined {
+  if (protocol === "https:") return { agent: agents["https:"], request: https.request };
+  if (protocol === "http:") return { agent: agents["http:"], request: http.request };
+  return undefined;
+}
+
 /** A fetch over node:http(s); with `maxBytes`, an answer past that many bytes is cut off (AnswerTooLarge). */
 export function createHttpFetch(options: { maxBytes?: number } = {}): typeof fetch {
   const maxBytes = options.maxBytes ?? Infinity;
@@ -96,11 +103,11 @@ function normalise(init: FetchInit): Outgoing {
 function request(url: URL, out: Outgoing, maxBytes: number, redirects: number): Promise<FetchAnswer> {
   return new Promise<FetchAnswer>((resolve, reject) => {
     if (out.signal?.aborted) return reject(abortError(out.signal));
-    const agent = agents[url.protocol as keyof typeof agents];
-    if (!agent) return reject(new TypeError("fetch failed", { cause: new Error(`unsupported protocol ${url.protocol}`) }));
+    const transport = transportFor(url.protocol);
+    if (!transport) return reject(new TypeError("fetch failed", { cause: new Error(`unsupported protocol ${url.protocol}`) }));
+    const { agent } = transport;
     const headers = { ...out.headers };
     if (out.body !== undefined) headers["content-length"] = String(typeof out.body === "string" ? Buffer.byteLength(out.body) : out.body.byteLength);
-    const transport = url.protocol === "https:" ? https : http;
     let settled = false;
     const fail = (err: unknown) => {
       if (settled) return;
@@ -154,7 +161,7 @@ function request(url: URL, out: Outgoing, maxBytes: number, redirects: number): 
   });
 }
 
-function isRedirect(status: number): boolean {
+export function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 

@@ -2,6 +2,7 @@ import { GOVERNANCE_CONFIG_ENV, type OperatorConfig } from "../config/operator-c
 import { showKey } from "../config/redact.js";
 import { webhookUrlProblem } from "../config/webhook-url.js";
 import type { Notifier } from "../domain/ports.js";
+import { isRedirect, transportFor } from "../github/http-fetch.js";
 import { cutAtLine } from "../github/truncate.js";
 
 /**
@@ -73,26 +74,20 @@ export class WebhookNotifier implements Notifier {
   async send(channel: string, message: { text: string }): Promise<void> {
     const url = this.#urls.get(channel);
     if (url === undefined) throw new ChannelNotConfiguredError(channel);
-    let response: Response;
+    let answer: Posted;
     try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ text: slackText(message.text) }),
-        // A redirect could lead anywhere, an internal address included: never follow one.
-        redirect: "error",
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
+      answer = await post(new URL(url), JSON.stringify({ text: slackText(message.text) }), this.#timeoutMs);
     } catch (err) {
-      throw fetchFailure(channel, err, this.#timeoutMs);
+      throw postFailure(channel, err, this.#timeoutMs);
     }
-    if (response.ok) {
-      await response.body?.cancel().catch(() => undefined); // frees the connection; the body says nothing we need
-      return;
+    if (answer.status >= 200 && answer.status < 300) return;
+    if (answer.redirect) {
+      // A redirect could lead anywhere, an internal address included: never followed.
+      throw new WebhookDeliveryError(channel, "the webhook answered with a redirect, which is never followed; configure the final URL", false, answer.status);
     }
-    const detail = await errorCode(response, url);
-    const retryable = response.status >= 500 || response.status === 429;
-    throw new WebhookDeliveryError(channel, `the webhook answered ${response.status}${detail ? ` (${detail})` : ""}`, retryable, response.status);
+    const detail = errorCode(answer.start, url);
+    const retryable = answer.status >= 500 || answer.status === 429;
+    throw new WebhookDeliveryError(channel, `the webhook answered ${answer.status}${detail ? ` (${detail})` : ""}`, retryable, answer.status);
   }
 }
 
@@ -109,19 +104,97 @@ export function slackText(text: string): string {
   return kept + marker(escaped.length - kept.length);
 }
 
+/** What a POST was answered: the status, whether it was a redirect, and the first bytes of an error answer. */
+interface Posted {
+  status: number;
+  redirect: boolean;
+  start: string;
+}
+
+/** Read of an error answer, for its code. */
+const ERROR_START_BYTES = 256;
+/** Read of a success answer before its connection is given up instead of kept for the next message. */
+const DRAIN_MAX_BYTES = 64 * 1024;
+
+class PostTimeout extends Error {
+  override readonly name = "PostTimeout";
+}
+
 /**
- * Turns a fetch rejection into an error without the URL. Undici's causes name the host and
+ * One POST over node:http(s) with the shared keep-alive agents. It resolves as soon as a
+ * success status arrives, so a slow or endless body cannot turn a delivered message into a
+ * failure (and a retry into a duplicate); an error answer is read for its first bytes only.
+ * Everything, the body still being read included, ends within `timeoutMs`.
+ */
+function post(url: URL, body: string, timeoutMs: number): Promise<Posted> {
+  return new Promise<Posted>((resolve, reject) => {
+    const transport = transportFor(url.protocol);
+    if (!transport) return reject(new Error("unsupported protocol"));
+    let settled = false;
+    let status: number | undefined;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      outcome();
+    };
+    const timer = setTimeout(() => {
+      // No status yet: a timeout. A status already settled the promise: this only stops the reading.
+      settle(() => (status === undefined ? reject(new PostTimeout()) : resolve({ status, redirect: false, start: "" })));
+      req.destroy();
+    }, timeoutMs);
+    timer.unref?.();
+    const req = transport.request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, agent: transport.agent }, (res) => {
+      status = res.statusCode ?? 0;
+      const answered = status;
+      const ended = () => clearTimeout(timer);
+      res.on("end", ended);
+      res.on("close", ended);
+      res.on("error", () => undefined);
+      if (answered >= 200 && answered < 300) {
+        settle(() => resolve({ status: answered, redirect: false, start: "" }));
+        // The body says nothing we need: read a little so that the connection can carry the next message.
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > DRAIN_MAX_BYTES) res.destroy();
+        });
+        return;
+      }
+      if (isRedirect(answered) && res.headers.location !== undefined) {
+        res.destroy();
+        return settle(() => resolve({ status: answered, redirect: true, start: "" }));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = () => settle(() => resolve({ status: answered, redirect: false, start: Buffer.concat(chunks).subarray(0, ERROR_START_BYTES).toString("utf8") }));
+      res.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= ERROR_START_BYTES) {
+          done();
+          res.destroy();
+        }
+      });
+      res.on("end", done);
+      // A body that fails midway has nothing useful to say.
+      res.on("aborted", () => settle(() => resolve({ status: answered, redirect: false, start: "" })));
+    });
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      settle(() => (status === undefined ? reject(err) : resolve({ status, redirect: false, start: "" })));
+    });
+    req.end(body);
+  });
+}
+
+/**
+ * Turns a failed POST into an error without the URL. Node's network errors name the host and
  * port ("connect ECONNREFUSED 10.0.0.5:443"), so only the error code is kept.
  */
-function fetchFailure(channel: string, err: unknown, timeoutMs: number): WebhookDeliveryError {
-  const e = err as { name?: string; cause?: { message?: string; code?: unknown } } | undefined;
-  if (e?.name === "TimeoutError" || e?.name === "AbortError") {
-    return new WebhookDeliveryError(channel, `no answer within ${timeoutMs / 1000} s`, true);
-  }
-  if (/redirect/i.test(e?.cause?.message ?? "")) {
-    return new WebhookDeliveryError(channel, "the webhook answered with a redirect, which is never followed; configure the final URL", false);
-  }
-  const code = typeof e?.cause?.code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(e.cause.code) ? e.cause.code : undefined;
+function postFailure(channel: string, err: unknown, timeoutMs: number): WebhookDeliveryError {
+  if (err instanceof PostTimeout) return new WebhookDeliveryError(channel, `no answer within ${timeoutMs / 1000} s`, true);
+  const raw = (err as { code?: unknown } | undefined)?.code;
+  const code = typeof raw === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(raw) ? raw : undefined;
   const cause = new Error(code ?? "network error");
   return new WebhookDeliveryError(channel, `the webhook could not be reached${code ? ` (${code})` : ""}`, true, undefined, cause);
 }
@@ -130,27 +203,7 @@ function fetchFailure(channel: string, err: unknown, timeoutMs: number): Webhook
  * A short error code from the answer (Slack sends `no_service`, `invalid_payload`, …), when
  * the body is just that; anything else, or anything that appears in the URL, is dropped.
  */
-async function errorCode(response: Response, url: string): Promise<string | undefined> {
-  const text = (await readStart(response, 256)).trim();
+function errorCode(start: string, url: string): string | undefined {
+  const text = start.trim();
   return /^[A-Za-z0-9_]{1,64}$/.test(text) && !url.includes(text) ? text : undefined;
-}
-
-/** The first bytes of a body, at most `max`: a hostile endpoint cannot make us buffer much. */
-async function readStart(response: Response, max: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-    await reader.cancel();
-  } catch {
-    return ""; // a body that fails mid-way has nothing useful to say
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, max));
 }

@@ -108,6 +108,43 @@ describe("WebhookNotifier", () => {
     expect(received.map((r) => r.url)).toEqual([`/${SECRET}`]);
   });
 
+  it("counts a message delivered at its success status, however slow or long the body that follows", async () => {
+    // A body that never ends: waiting for it would turn a delivered message into a timeout, and its retry into a duplicate.
+    answer = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("o");
+    };
+    const started = performance.now();
+    await notifier({ timeoutMs: 3_000 }).send("#sec-team", { text: "hi" });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // A body far past what is worth reading: the answer is not buffered, the send succeeds.
+    answer = (_req, res) => {
+      res.writeHead(200);
+      res.end("x".repeat(5 * 1024 * 1024));
+    };
+    await notifier().send("#sec-team", { text: "again" });
+    expect(received.map((r) => JSON.parse(r.body) as unknown)).toEqual([{ text: "hi" }, { text: "again" }]);
+  });
+
+  it("reads an error answer's first bytes only, within its timeout", async () => {
+    answer = (_req, res) => {
+      res.writeHead(503);
+      res.write("no_service"); // and never ends
+    };
+    const err = await failure(notifier({ timeoutMs: 300 }).send("#sec-team", { text: "hi" }));
+    expect(err.message).toBe('notify: delivery to "#sec-team" failed: the webhook answered 503');
+    expect(err).toMatchObject({ status: 503, retryable: true });
+  });
+
+  it("keeps the connection for the next message", async () => {
+    let connections = 0;
+    server.on("connection", () => connections++);
+    const n = notifier();
+    for (let i = 0; i < 3; i++) await n.send("#sec-team", { text: `m${i}` });
+    expect(received).toHaveLength(3);
+    expect(connections).toBe(1);
+  });
+
   it("says how to configure a channel it does not know", async () => {
     const err = await failure(notifier().send("#sec-leads", { text: "hi" }));
     expect(err).toBeInstanceOf(ChannelNotConfiguredError);
