@@ -1,6 +1,7 @@
 import { v5 as uuidv5 } from "uuid";
 import type { RepositoryInfo } from "../domain/events.js";
 import type { GitHubPort, GovernanceFileBlob } from "../domain/ports.js";
+import { BoundedCache } from "../domain/bounded-cache.js";
 import type { Workflow } from "../domain/workflow.js";
 import { fileError, isWorkflowFileName, loadWorkflow, sizeError, type WorkflowFile } from "../workflows/index.js";
 
@@ -36,15 +37,20 @@ export interface LoadedFolder {
  * reading itself.
  */
 export class WorkflowSource {
-  private readonly parsed = new Map<string, WorkflowFile>();
-  /** The default branch's folder per repository, until a push says it changed (or it ages out). */
-  private readonly policies = new Map<string, { branch: string; at: number; folder: Promise<LoadedFolder> }>();
+  /** Parsed files by blob id, weighed by their text's length (what they were parsed from). */
+  private readonly parsed: BoundedCache<string, WorkflowFile>;
+  /** The default branch's folder per repository, until a push says it changed (or it ages out); weighed by its files' text. */
+  private readonly policies: BoundedCache<string, Policy>;
 
   constructor(
-    private readonly maxCached = 2000,
+    maxCached = 2000,
     private readonly policyTtlMs = DEFAULT_POLICY_TTL_MS,
     private readonly now: () => number = Date.now,
-  ) {}
+    maxCachedChars = CACHED_SOURCE_CHARS,
+  ) {
+    this.parsed = new BoundedCache(maxCached, maxCachedChars);
+    this.policies = new BoundedCache(maxCached, maxCachedChars);
+  }
 
   /**
    * The workflows of a repository's default branch: the policy runs are made from. Kept per
@@ -56,14 +62,16 @@ export class WorkflowSource {
     const key = repository.fullName.toLowerCase();
     const cached = this.policies.get(key);
     if (cached && cached.branch === repository.defaultBranch && this.now() - cached.at < this.policyTtlMs) return cached.folder;
-    const folder = this.load(github, repository, repository.defaultBranch);
-    if (this.policies.size >= this.maxCached) this.policies.delete(this.policies.keys().next().value!);
-    this.policies.set(key, { branch: repository.defaultBranch, at: this.now(), folder });
-    // A failed read is not kept: the next delivery tries again.
-    folder.catch(() => {
-      if (this.policies.get(key)?.folder === folder) this.policies.delete(key);
-    });
-    return folder;
+    const read = this.read(github, repository, repository.defaultBranch);
+    const policy: Policy = { branch: repository.defaultBranch, at: this.now(), folder: read.then((r) => r.folder) };
+    this.policies.set(key, policy, ENTRY_CHARS);
+    read.then(
+      // Weighed once its files are known: the cache then drops what is past its bound.
+      (r) => this.policies.reweigh(key, policy, ENTRY_CHARS + r.chars),
+      // A failed read is not kept: the next delivery tries again.
+      () => this.policies.get(key) === policy && this.policies.delete(key),
+    );
+    return policy.folder;
   }
 
   /** The repository's default branch changed (a push, a rename, a new default): read its policy again next time. */
@@ -72,12 +80,19 @@ export class WorkflowSource {
   }
 
   async load(github: GitHubPort, repository: RepositoryInfo, ref: string): Promise<LoadedFolder> {
+    return (await this.read(github, repository, ref)).folder;
+  }
+
+  /** The folder, with how many characters of workflow text it was parsed from. */
+  private async read(github: GitHubPort, repository: RepositoryInfo, ref: string): Promise<{ folder: LoadedFolder; chars: number }> {
     const folder = await github.readGovernanceFolder({ owner: repository.owner, repo: repository.name }, ref);
-    const files = folder.files.filter((f) => isWorkflowFileName(f.path)).sort((a, b) => a.path.localeCompare(b.path)).map((f) => this.parse(f));
+    const blobs = folder.files.filter((f) => isWorkflowFileName(f.path));
+    const chars = blobs.reduce((sum, f) => sum + (f.text?.length ?? 0), 0);
+    const files = blobs.sort((a, b) => a.path.localeCompare(b.path)).map((f) => this.parse(f));
     const workflows = files
       .filter((f): f is WorkflowFile & { workflow: Workflow } => f.workflow !== undefined)
       .map((f) => ({ path: f.path, workflow: f.workflow, id: workflowIdFor(f.workflow, repository.id, f.path) }));
-    return { commit: folder.commit, treeOid: folder.treeOid, workflows, files };
+    return { folder: { commit: folder.commit, treeOid: folder.treeOid, workflows, files }, chars };
   }
 
   private parse(blob: GovernanceFileBlob): WorkflowFile {
@@ -87,8 +102,23 @@ export class WorkflowSource {
       blob.text === undefined
         ? (sizeError(blob.path, blob.byteSize) ?? fileError(blob.path, "the file is not text"))
         : loadWorkflow(blob.path, blob.text);
-    if (this.parsed.size >= this.maxCached) this.parsed.delete(this.parsed.keys().next().value!);
-    this.parsed.set(blob.oid, result);
+    this.parsed.set(blob.oid, result, ENTRY_CHARS + (blob.text?.length ?? 0));
     return result;
   }
 }
+
+interface Policy {
+  branch: string;
+  at: number;
+  folder: Promise<LoadedFolder>;
+}
+
+/**
+ * How much workflow text the caches keep, in characters (each cache). A typical workflow has
+ * a few thousand, so thousands of repositories fit; a tenant with many files near the 256 KiB
+ * limit only pushes its own folders out of the cache sooner.
+ */
+export const CACHED_SOURCE_CHARS = 8 * 1024 * 1024;
+/** What an entry weighs besides its text: a folder or file with no text is not free. */
+const ENTRY_CHARS = 256;
+

@@ -10,6 +10,7 @@ import type {
   RepoRef,
 } from "../domain/ports.js";
 import { LIMITS } from "../workflows/index.js";
+import { BoundedCache } from "../domain/bounded-cache.js";
 import { AnswerTooLarge, createHttpFetch } from "./http-fetch.js";
 
 /** The folder the app reads policy from. */
@@ -49,21 +50,14 @@ interface FolderAnswer {
   } | null;
 }
 
-/** Blob texts by git blob id. Content-addressed, so entries never go stale; bounded in size. */
-class BlobCache {
-  private readonly texts = new Map<string, string>();
-  constructor(private readonly max = 5000) {}
-  get(oid: string): string | undefined {
-    return this.texts.get(oid);
-  }
-  set(oid: string, text: string): void {
-    if (this.texts.size >= this.max) this.texts.delete(this.texts.keys().next().value!);
-    this.texts.set(oid, text);
-  }
-}
+/** Blob texts kept, in characters: typical folders hold a few KiB, and any one file at most 256 KiB. */
+const BLOB_CACHE_CHARS = 32 * 1024 * 1024;
+
+/** Blob texts by git blob id. Content-addressed, so entries never go stale; bounded in count and in characters. */
+type BlobCache = BoundedCache<string, string>;
 
 /** Shared by every installation's port: a blob id names its content, whoever reads it. */
-const sharedBlobs = new BlobCache();
+const sharedBlobs: BlobCache = new BoundedCache(5000, BLOB_CACHE_CHARS);
 
 /**
  * The GitHub port over an installation's Octokit (from Probot, so GHE_HOST / GHE_PROTOCOL apply
@@ -76,12 +70,14 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
     async readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder> {
       const variables = { owner: repo.owner, repo: repo.repo, commit: ref, tree: `${ref}:${GOVERNANCE_DIR}` };
       let answer: FolderAnswer;
+      // This read's texts, by blob id: the cache may not keep them all (a folder larger than it).
+      const texts = new Map<string, string>();
       try {
         // No retries: an answer cut off at the cap would be cut off again.
         answer = await octokit.graphql<FolderAnswer>(LIST_FOLDER_WITH_TEXTS, { ...variables, request: { fetch: cappedFetch, retries: 0 } });
         for (const e of answer.repository?.tree?.entries ?? []) {
           const text = e.object?.text;
-          if (e.type === "blob" && typeof text === "string" && !e.object?.isTruncated && (e.object?.byteSize ?? 0) <= LIMITS.maxFileBytes) blobs.set(e.oid, text);
+          if (e.type === "blob" && typeof text === "string" && !e.object?.isTruncated && (e.object?.byteSize ?? 0) <= LIMITS.maxFileBytes) texts.set(e.oid, text);
         }
       } catch (err) {
         if (!(err instanceof AnswerTooLarge || (err as { cause?: unknown })?.cause instanceof AnswerTooLarge)) throw err;
@@ -93,10 +89,15 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
       if (!tree?.entries) return { commit, files: [] };
       const entries = tree.entries.filter((e) => e.type === "blob");
       // Binary and oversized files are reported by the loader without their text being fetched.
-      const wanted = entries.filter((e) => !e.object?.isBinary && (e.object?.byteSize ?? 0) <= LIMITS.maxFileBytes && blobs.get(e.oid) === undefined);
-      if (wanted.length > 0) await fetchBlobs(octokit, repo, wanted.map((e) => e.oid), blobs);
+      for (const e of entries) {
+        const known = texts.has(e.oid) ? undefined : blobs.get(e.oid);
+        if (known !== undefined) texts.set(e.oid, known);
+      }
+      const wanted = entries.filter((e) => !e.object?.isBinary && (e.object?.byteSize ?? 0) <= LIMITS.maxFileBytes && !texts.has(e.oid));
+      if (wanted.length > 0) await fetchBlobs(octokit, repo, wanted.map((e) => e.oid), texts);
+      for (const [oid, text] of texts) blobs.set(oid, text, text.length);
       const files: GovernanceFileBlob[] = entries.map((e) => {
-        const text = blobs.get(e.oid);
+        const text = texts.get(e.oid);
         const file = { path: e.path, oid: e.oid, byteSize: e.object?.byteSize ?? 0 };
         return text === undefined ? file : { ...file, text };
       });
@@ -219,7 +220,7 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
 }
 
 /** Reads blob texts by id, up to 50 per query. */
-async function fetchBlobs(octokit: ProbotOctokit, repo: RepoRef, oids: string[], blobs: BlobCache): Promise<void> {
+async function fetchBlobs(octokit: ProbotOctokit, repo: RepoRef, oids: string[], texts: Map<string, string>): Promise<void> {
   for (let i = 0; i < oids.length; i += 50) {
     const batch = oids.slice(i, i + 50);
     const vars = batch.map((_, j) => `$o${j}: GitObjectID!`).join(", ");
@@ -230,7 +231,7 @@ async function fetchBlobs(octokit: ProbotOctokit, repo: RepoRef, oids: string[],
     const answer = await octokit.graphql<{ repository: Record<string, { text?: string | null; isTruncated?: boolean } | null> | null }>(query, variables);
     batch.forEach((oid, j) => {
       const blob = answer.repository?.[`b${j}`];
-      if (blob && typeof blob.text === "string" && !blob.isTruncated) blobs.set(oid, blob.text);
+      if (blob && typeof blob.text === "string" && !blob.isTruncated) texts.set(oid, blob.text);
     });
   }
 }

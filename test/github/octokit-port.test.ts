@@ -1,6 +1,7 @@
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BoundedCache } from "../../src/domain/bounded-cache.js";
 import { INLINE_FOLDER_MAX_BYTES, octokitPort } from "../../src/github/octokit-port.js";
 import { LIMITS } from "../../src/workflows/index.js";
 import { fakeGraphQL, type FakeFile } from "../helpers/github.js";
@@ -39,6 +40,22 @@ describe("reading .governance/ over GraphQL", () => {
     expect(graphql.queries[0]).toBe("list+texts main");
     expect(graphql.queries.slice(1)).toEqual(["list main", ...files.map(() => expect.stringMatching(/^blob /))]);
     expect(folder.files.map((f) => f.text)).toEqual(files.map((f) => f.text));
+  });
+
+  it("a folder larger than the blob cache still comes back whole; the cache keeps what fits", async () => {
+    const files = Array.from({ length: 5 }, (_, i) => file(`wide-${i}.yml`, `wide-${i}`, 230 * 1024));
+    const graphql = fakeGraphQL(API, { main: { commit: COMMIT, files } });
+    const blobs = new BoundedCache<string, string>(100, 500 * 1024);
+    const octokit = new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
+    const folder = await octokitPort(octokit, blobs).readGovernanceFolder(REPO, "main");
+    expect(folder.files.map((f) => f.text)).toEqual(files.map((f) => f.text));
+    expect(blobs.size).toBe(2);
+    expect(blobs.weight).toBeLessThanOrEqual(500 * 1024);
+    // Read again the long way: only the texts the cache did not keep are asked for.
+    const before = graphql.queries.length;
+    const again = await octokitPort(octokit, blobs).readGovernanceFolder(REPO, "main");
+    expect(again.files.map((f) => f.text)).toEqual(files.map((f) => f.text));
+    expect(graphql.queries.slice(before).filter((q) => q.startsWith("blob "))).toHaveLength(3);
   });
 
   it("keeps no text of a file over the loader's limit, and reads the others' in the same request", async () => {
