@@ -7,6 +7,7 @@ import { AppOctokit } from "./github/app-octokit.js";
 import { createServices } from "./services.js";
 import { openStore } from "./store/open-store.js";
 import { WriteGate } from "./store/write-gate.js";
+import { prepareSchemaValidator } from "./workflows/index.js";
 import { startWatchdog, stallMsFromEnv } from "./watchdog.js";
 
 /**
@@ -88,6 +89,8 @@ async function runEngine(): Promise<void> {
   // A step that never yields stops this thread's loop, not the webhook server's: the watchdog
   // watches this loop too, and restarts the process the same way.
   const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs, message: `governance: the engine thread made no progress for ${stallMs} ms; killing the process so that it is restarted` });
+  // Before the first job: the first delivery's workflows would otherwise wait on it.
+  prepareSchemaValidator();
   services.worker.start();
   services.scheduler.start();
   parentPort!.on("message", (message: Message) => {

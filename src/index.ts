@@ -76,6 +76,7 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
     // Loaded only here: with the engine in its thread, this thread never holds the engine's code.
     const { createServices } = await import("./services.js");
     const services = createServices(probot, { store, config } satisfies ServiceOptions);
+    (await import("./workflows/index.js")).prepareSchemaValidator();
     runtime = services;
     stopEngine = async () => {
       await services.scheduler.stop();

@@ -34,8 +34,8 @@ const FINDING_FIELDS = { number: null, package: null, path: null, startLine: nul
 export function expressionContext(run: Run, delivery: Delivery, trigger: TriggerEvent): Record<string, unknown> {
   const repo = delivery.repository;
   const steps = Object.fromEntries(Object.entries(stepOutputs(run)).map(([id, outputs]) => [id, { outputs }]));
-  return toCelValue({
-    event: { name: delivery.event, action: delivery.action ?? "", payload: delivery.payload },
+  const context = toCelValue({
+    event: { name: delivery.event, action: delivery.action ?? "" },
     repository: { owner: repo.owner, name: repo.name, fullName: repo.fullName, defaultBranch: repo.defaultBranch, url: repo.url },
     pullRequest: trigger.kind === "pullRequest" ? trigger.pullRequest : {},
     finding: trigger.kind === "finding" ? { ...FINDING_FIELDS, ...trigger.finding } : {},
@@ -43,5 +43,21 @@ export function expressionContext(run: Run, delivery: Delivery, trigger: Trigger
     steps,
     run: { id: run.id, url: runUrl(run, repo.url) },
     workflow: { name: run.definition.name, version: run.definition.version },
-  }) as Record<string, unknown>;
+  }) as Record<string, unknown> & { event: Record<string, unknown> };
+  context.event.payload = celPayload(delivery);
+  return context;
+}
+
+/** Payloads as CEL values, per delivery object: every step of a run reads the same one, and expressions never change it. */
+const celPayloads = new WeakMap<object, unknown>();
+
+function celPayload(delivery: Delivery): unknown {
+  const payload: unknown = delivery.payload;
+  if (payload === null || typeof payload !== "object") return toCelValue(payload);
+  let converted = celPayloads.get(payload);
+  if (converted === undefined) {
+    converted = toCelValue(payload);
+    celPayloads.set(payload, converted);
+  }
+  return converted;
 }

@@ -3,4 +3,4 @@ export { loadWorkflow, fileError, sizeError, isWorkflowFileName, type WorkflowFi
 export { LIMITS } from "./limits.js";
 export { checkExpression, checkTemplate, scanTemplate, CONTEXT_VARIABLES } from "./expressions.js";
 export { parseDuration, formatDuration } from "./durations.js";
-export { SCHEMA_URL, workflowSchema } from "./schema.js";
+export { SCHEMA_URL, workflowSchema, prepareSchemaValidator } from "./schema.js";
