@@ -1,4 +1,5 @@
 import type { CommentRef, RepoRef } from "../domain/ports.js";
+import { notifyComments } from "../workflows/notify-rules.js";
 import { marker } from "./markers.js";
 import { once, recordEffect } from "./once.js";
 import { ActionError, type ActionContext, type ActionHandler } from "./types.js";
@@ -12,9 +13,11 @@ interface NotifyParameters {
 }
 
 /**
- * `notify`: a comment on the pull request or issue of the event (mentioning users and teams),
- * and messages to channels whose webhook URLs come from the operator's configuration, never
- * from the workflow. Idempotent per run step: a retried or resumed step sends nothing twice.
+ * `notify`: messages to channels whose webhook URLs come from the operator's configuration,
+ * never from the workflow, and a comment on the pull request or issue of the event (or on the
+ * issue this branch of the run opened). Mentions go with the channel messages; they make a
+ * comment of their own only when the step has no channel. Idempotent per run step: a retried
+ * or resumed step sends nothing twice.
  */
 export const notify: ActionHandler = async (ctx) => {
   const p = ctx.parameters as NotifyParameters;
@@ -30,7 +33,7 @@ export const notify: ActionHandler = async (ctx) => {
   const message = p.message ?? defaultMessage(ctx);
   const outputs: Record<string, unknown> = { delivered: [] as string[] };
 
-  if (p.comment || mentions.length > 0) {
+  if (notifyComments(p)) {
     const text = typeof p.comment === "string" ? p.comment : message;
     const ref = await postComment(ctx, [mentions.join(" "), text].filter(Boolean).join(" "));
     outputs.commentUrl = ref.url;
@@ -69,24 +72,35 @@ export const notify: ActionHandler = async (ctx) => {
   return outputs;
 };
 
-/** The pull request or issue of the event, else the latest issue this run opened. */
+/**
+ * The pull request or issue of the event, else the issue opened by the nearest createIssue
+ * step on this step's own branch (one a parallel branch opened is not it: which of them
+ * would come first is a race).
+ */
 function commentTarget(ctx: ActionContext): { repo: RepoRef; number: number } | undefined {
   const here = { owner: ctx.repository.owner, repo: ctx.repository.name };
   if (ctx.trigger.kind === "pullRequest") return { repo: here, number: ctx.trigger.pullRequest.number };
   const issue = (ctx.delivery.payload as { issue?: { number?: number } } | undefined)?.issue;
   if (typeof issue?.number === "number") return { repo: here, number: issue.number };
-  const opened = [...ctx.run.steps].reverse().find((s) => s.status === "succeeded" && s.kind === "createIssue" && typeof s.outputs?.number === "number");
-  if (opened) {
-    const project = (opened.parameters as { project?: string } | undefined)?.project;
-    return { repo: { owner: ctx.repository.owner, repo: project ?? ctx.repository.name }, number: opened.outputs!.number as number };
+  for (const step of ctx.lineage) {
+    const number = step.status === "succeeded" ? openedIssue(step) : undefined;
+    if (number === undefined) continue;
+    const project = (step.parameters as { project?: string } | undefined)?.project;
+    return { repo: { owner: ctx.repository.owner, repo: project ?? ctx.repository.name }, number };
   }
   return undefined;
+}
+
+/** The issue a step opened: createIssue's `number`, assignTask's `issueNumber`. */
+function openedIssue(step: { kind?: string; outputs?: Record<string, unknown> }): number | undefined {
+  const value = step.kind === "createIssue" ? step.outputs?.number : step.kind === "assignTask" ? (step.outputs?.issueNumber ?? step.outputs?.number) : undefined;
+  return typeof value === "number" ? value : undefined;
 }
 
 async function postComment(ctx: ActionContext, text: string): Promise<CommentRef> {
   const target = commentTarget(ctx);
   if (!target) {
-    throw new ActionError("notify comment: this event has no pull request or issue to comment on, and no earlier step opened an issue");
+    throw new ActionError("notify comment: this event has no pull request or issue to comment on, and no createIssue or assignTask step before this one on its branch opened one");
   }
   const key = `comment:${ctx.idempotencyKey}`;
   const mark = marker("comment", key);

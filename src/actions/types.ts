@@ -1,6 +1,6 @@
 import type { Delivery, RepositoryInfo, TriggerEvent } from "../domain/events.js";
 import type { Clock, EffectLedger, GitHubPort, Notifier, Store } from "../domain/ports.js";
-import type { LogLevel, Run } from "../domain/run.js";
+import type { LogLevel, Run, StepRecord } from "../domain/run.js";
 import type { ActionStep, Workflow } from "../domain/workflow.js";
 
 /** Everything an action needs to do its one thing, through ports only. */
@@ -15,6 +15,8 @@ export interface ActionContext {
   repository: RepositoryInfo;
   /** Outputs of the steps that ran before, by step id. */
   stepOutputs: Record<string, Record<string, unknown>>;
+  /** The step executions that led to this one, nearest first: its own branch, never a parallel one's. */
+  lineage: StepRecord[];
   /** Unique per run, step and execution: the key of the step's side effects. */
   idempotencyKey: string;
   github: GitHubPort;

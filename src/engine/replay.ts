@@ -62,3 +62,34 @@ export function locate(run: Run): Position {
   }
   return position;
 }
+
+/**
+ * The executions that led to the `execution`-th execution of `stepId`, nearest first: the
+ * chain of `next` choices from the first step to it. A parallel branch's executions are not
+ * in it, so whatever they did (and in whichever order) does not change what this step sees.
+ */
+export function lineage(run: Run, stepId: string, execution: number): StepRecord[] {
+  const steps = run.definition.steps;
+  const records = new Map<string, StepRecord>();
+  for (const r of run.steps) records.set(`${r.stepId}#${r.attempt}`, r);
+  const counts = new Map<string, number>();
+  const seen: { record: StepRecord; from: number | undefined }[] = [];
+  const queue: { stepId: string; from: number | undefined }[] = [{ stepId: steps[0]!.id, from: undefined }];
+  const chain = (from: number | undefined): StepRecord[] => {
+    const out: StepRecord[] = [];
+    for (let at = from; at !== undefined; at = seen[at]!.from) out.push(seen[at]!.record);
+    return out;
+  };
+  for (let guard = 0; queue.length > 0 && guard < run.steps.length + steps.length * 4 + 16; guard++) {
+    const item = queue.shift()!;
+    const n = (counts.get(item.stepId) ?? 0) + 1;
+    counts.set(item.stepId, n);
+    if (item.stepId === stepId && n === execution) return chain(item.from);
+    const record = records.get(`${item.stepId}#${n}`);
+    // Only a finished execution leads anywhere (as in locate).
+    if (!record || (record.status !== "succeeded" && record.status !== "failed") || record.next === undefined) continue;
+    seen.push({ record, from: item.from });
+    for (const next of record.next) queue.push({ stepId: next, from: seen.length - 1 });
+  }
+  return [];
+}

@@ -9,7 +9,7 @@ import { parseDuration } from "../workflows/durations.js";
 import { evaluateCondition, renderParameters } from "../workflows/evaluate.js";
 import { stepEdges } from "../workflows/graph.js";
 import { expressionContext, stepOutputs } from "./context.js";
-import { locate, type Ready } from "./replay.js";
+import { lineage, locate, type Ready } from "./replay.js";
 import { endSteps, isFinishedRun } from "./run-writer.js";
 import { isTransient, retryDelayMs } from "./transient.js";
 import { dueAt, dueOutcome, routeOutcome, startApproval, startWait } from "./waits.js";
@@ -319,6 +319,7 @@ async function executeStep(
           trigger,
           repository: delivery.repository,
           stepOutputs: stepOutputs(run),
+          lineage: lineage(run, step.id, base.attempt),
           idempotencyKey: `${run.id}:${step.id}:${base.attempt}`,
           github: deps.github,
           notifier: deps.notifier,

@@ -8,7 +8,8 @@ import { finishDiagnostics, formatCount, type PendingDiagnostic, type Suggest } 
 import { LIMITS } from "./limits.js";
 import { toDisplayPath, toPointer, type DocPath } from "./paths.js";
 import type { SourceMap } from "./source.js";
-import { stepEdges } from "./graph.js";
+import { dominators, stepEdges } from "./graph.js";
+import { notifyComments, notifyHasChannel } from "./notify-rules.js";
 
 /**
  * Compile stage: the checks a schema cannot express. Step ids are unique, every `next` target
@@ -277,10 +278,40 @@ function checkStep(step: Step, i: number, workflow: Workflow, ids: Map<string, n
   }
   if (step.type === "action" && step.action.kind === "notify") {
     const p = step.action.parameters ?? {};
-    if (!["channel", "channels", "comment", "mention"].some((k) => p[k] !== undefined && p[k] !== false)) {
+    if (!notifyHasChannel(p) && !notifyComments(p)) {
       report([...base, "action", "parameters"], "notify needs somewhere to send to: channel, channels, comment or mention");
+    } else if (notifyComments(p)) {
+      checkCommentTarget(workflow, i, [...base, "action", "parameters", p.comment !== undefined ? "comment" : "mention"], report);
     }
   }
+}
+
+/** Triggers whose runs never have a pull request or issue to comment on. */
+const NO_COMMENT_TARGET = new Set(["onScanResult", "onSchedule"]);
+
+/**
+ * A notify step that comments needs something to comment on: the event's pull request or
+ * issue (onPR; a manual run started by a comment), or an issue a createIssue or assignTask
+ * step opened before it on every path. With neither for any trigger it can never work: an error. When
+ * only some triggers lack one: a warning naming them.
+ */
+function checkCommentTarget(workflow: Workflow, index: number, path: DocPath, report: Report): void {
+  const opensIssueFirst = [...dominators(workflow.steps)[index]!].some((d) => d !== index && opensIssue(workflow.steps[d]!));
+  if (opensIssueFirst) return;
+  const lacking = [...new Set(workflow.triggers.map((t) => t.type).filter((t) => NO_COMMENT_TARGET.has(t)))];
+  if (lacking.length === 0) return;
+  const what = "this step comments (comment is set, or it mentions people without a channel)";
+  const fix = "send it to a channel, or open an issue with a createIssue step before it";
+  if (workflow.triggers.every((t) => NO_COMMENT_TARGET.has(t.type))) {
+    report(path, `${what}, but it has nothing to comment on: a run started by ${lacking.join(" or ")} has no pull request or issue, and no createIssue or assignTask step runs before this one on every path; ${fix}`);
+  } else {
+    report(path, `${what}; a run started by ${lacking.join(" or ")} has no pull request or issue to comment on, and this step then fails; ${fix}`, "warning");
+  }
+}
+
+/** Steps that open an issue a later notify can comment on. */
+function opensIssue(step: Step): boolean {
+  return step.type === "action" && (step.action.kind === "createIssue" || step.action.kind === "assignTask");
 }
 
 const DURATION_KEYS = new Set(["timeout", "backoff", "duration", "due"]);

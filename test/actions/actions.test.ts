@@ -38,7 +38,7 @@ beforeEach(async () => {
 });
 afterEach(async () => store.close());
 
-function context(step: ActionStep, parameters: Record<string, unknown>, options: { runId?: string; trigger?: TriggerEvent; runSteps?: Run["steps"] } = {}): ActionContext {
+function context(step: ActionStep, parameters: Record<string, unknown>, options: { runId?: string; trigger?: TriggerEvent; runSteps?: Run["steps"]; lineage?: Run["steps"] } = {}): ActionContext {
   const trigger = options.trigger ?? { kind: "finding", action: "created", finding };
   const delivery: Delivery = { id: "d1", event: "code_scanning_alert", action: "created", installationId: 1, repository, triggers: [trigger], payload: {}, receivedAt: now.toISOString() };
   const runId = options.runId ?? "run-1";
@@ -52,6 +52,8 @@ function context(step: ActionStep, parameters: Record<string, unknown>, options:
     trigger,
     repository,
     stepOutputs: {},
+    // By default every earlier step led here, the latest nearest.
+    lineage: options.lineage ?? [...(options.runSteps ?? [])].reverse(),
     idempotencyKey: `${runId}:${step.id}:1`,
     github,
     notifier,
@@ -130,6 +132,30 @@ describe("notify", () => {
     const runSteps: Run["steps"] = [{ stepId: "open", type: "action", kind: "createIssue", status: "succeeded", attempt: 1, parameters: { project: "ops" }, outputs: { number: 12 } }];
     await notify(context(notifyStep, { comment: "Triaged" }, { runSteps }));
     expect(github.comments[0]).toMatchObject({ repo: "acme/ops", issue: 12 });
+  });
+
+  it("sends mentions with the channel message, and does not comment, when the step has a channel", async () => {
+    // The README's page step: an alert has no pull request or issue, and none is needed.
+    const out = await notify(context(notifyStep, { channel: "#sec-team", mention: ["octocat", "@acme/security"], message: "Critical" }));
+    expect(out.delivered).toEqual(["#sec-team"]);
+    expect(notifier.calls).toEqual([{ kind: "notify", target: "#sec-team", details: { text: "@octocat @acme/security Critical" } }]);
+    expect(github.comments).toEqual([]);
+  });
+
+  it("comments only on an issue its own branch opened, never on one a parallel branch opened", async () => {
+    const sibling: Run["steps"] = [{ stepId: "open-task", type: "action", kind: "createIssue", status: "succeeded", attempt: 1, parameters: {}, outputs: { number: 12 } }];
+    // Mentions without a channel make a comment; the only issue is a parallel branch's.
+    await expect(notify(context(notifyStep, { mention: ["octocat"] }, { runSteps: sibling, lineage: [] }))).rejects.toThrow(
+      "notify comment: this event has no pull request or issue to comment on, and no createIssue or assignTask step before this one on its branch opened one",
+    );
+    // On its branch, the nearest one is taken.
+    const own: Run["steps"] = [
+      { stepId: "first", type: "action", kind: "createIssue", status: "succeeded", attempt: 1, parameters: {}, outputs: { number: 3 } },
+      { stepId: "second", type: "action", kind: "createIssue", status: "succeeded", attempt: 1, parameters: {}, outputs: { number: 4 } },
+    ];
+    await notify(context(notifyStep, { mention: ["octocat"] }, { runSteps: [...own, ...sibling], lineage: [own[1]!, own[0]!] }));
+    expect(github.comments).toEqual([expect.objectContaining({ repo: "acme/api", issue: 4 })]);
+    expect(notifier.calls).toEqual([]);
   });
 
   it("fails clearly when there is nothing to comment on", async () => {
