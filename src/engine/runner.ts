@@ -6,7 +6,7 @@ import type { Clock, EffectDone, EffectLedger, GitHubPort, Logger, NewJob, Notif
 import type { LogEntry, LogLevel, Run, StepRecord } from "../domain/run.js";
 import type { ActionKind, Step } from "../domain/workflow.js";
 import { parseDuration } from "../workflows/durations.js";
-import { evaluateCondition, renderParameters } from "../workflows/evaluate.js";
+import { evaluateCondition, renderParametersAll } from "../workflows/evaluate.js";
 import { stepEdges } from "../workflows/graph.js";
 import { expressionContext, stepOutputs } from "./context.js";
 import { lineage, locate, type Ready } from "./replay.js";
@@ -307,7 +307,10 @@ async function executeStep(
     const context = expressionContext(run, delivery, trigger);
     switch (step.type) {
       case "action": {
-        parameters = renderParameters(step.action.parameters ?? {}, context);
+        // What each parameter became is kept even when one fails to render: the failed step shows it.
+        const { rendered, error } = renderParametersAll(step.action.parameters ?? {}, context);
+        parameters = rendered;
+        if (error) throw error;
         const handler = deps.actions[step.action.kind];
         if (!handler) throw new ActionError(`action kind "${step.action.kind}" is not supported yet`);
         const outputs = await handler({

@@ -193,7 +193,12 @@ export function evaluateCondition(text: string, context: Record<string, unknown>
   return value;
 }
 
-/** Replaces every `${{ expr }}` of a text with its value: text as is, data as JSON, null as nothing. */
+/**
+ * Replaces every `${{ expr }}` of a text with its value: text as is, data as JSON, and null as
+ * `null`, visibly (a field an event does not have, such as a Dependabot alert's commit, must
+ * not vanish from a message without a trace; a fallback is written with a conditional:
+ * `${{ finding.commit != null ? finding.commit : 'none' }}`).
+ */
 export function renderTemplate(text: string, context: Record<string, unknown>): string {
   const scan = scanTemplate(text);
   if (!scan.ok) throw new ExpressionError(scan.problem.message, text);
@@ -206,18 +211,39 @@ export function renderTemplate(text: string, context: Record<string, unknown>): 
   return out + text.slice(from);
 }
 
-/** Renders every string inside a parameters object; other values are kept as they are. */
+/** Renders every string inside a parameters object; other values are kept as they are. Throws the first failure. */
 export function renderParameters<T>(value: T, context: Record<string, unknown>): T {
-  if (typeof value === "string") return renderTemplate(value, context) as T;
-  if (Array.isArray(value)) return value.map((v) => renderParameters(v, context)) as T;
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderParameters(v, context)])) as T;
-  }
-  return value;
+  const { rendered, error } = renderParametersAll(value, context);
+  if (error) throw error;
+  return rendered;
+}
+
+/**
+ * Renders every string it can: a string whose template fails is kept as written, and the
+ * first failure is returned beside the result, so that a failed step still shows what each
+ * of its parameters became (and which one did not render).
+ */
+export function renderParametersAll<T>(value: T, context: Record<string, unknown>): { rendered: T; error?: unknown } {
+  let error: unknown;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      try {
+        return renderTemplate(v, context);
+      } catch (err) {
+        error ??= err;
+        return v;
+      }
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  const rendered = walk(value) as T;
+  return error === undefined ? { rendered } : { rendered, error };
 }
 
 function stringify(value: unknown): string {
-  if (value === null || value === undefined) return "";
+  if (value === null || value === undefined) return "null";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return JSON.stringify(value);

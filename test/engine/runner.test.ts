@@ -72,6 +72,31 @@ steps:
   });
 });
 
+describe("templates", () => {
+  it("renders null visibly, and a step whose template fails keeps what each parameter became", async () => {
+    const wf = workflowFrom(`
+name: Templates
+version: 1.0.0
+triggers: [{ type: onPR }]
+steps:
+  - id: say
+    type: action
+    continueOnError: true
+    action: { kind: notify, parameters: { comment: "merged=\${{ null }} n=\${{ pullRequest.number }}" } }
+  - id: broken
+    type: action
+    action: { kind: notify, parameters: { comment: "n=\${{ pullRequest.number }}", message: "\${{ pullRequest.number + 'x' }}" } }
+`);
+    await seedRun(store, wf, clock);
+    const deps = engineDeps(store, clock);
+    const { run } = await resume(deps, "run-1");
+    expect((deps.github as FakeGitHub).comments[0]!.body).toMatch(/^merged=null n=5\n/);
+    const broken = run.steps.find((s) => s.stepId === "broken")!;
+    expect(broken).toMatchObject({ status: "failed", parameters: { comment: "n=5", message: "\${{ pullRequest.number + 'x' }}" } });
+    expect(broken.error).toMatch(/no such overload/);
+  });
+});
+
 describe("commits", () => {
   it("commits before each side effect and where the run stops, not after every step: three for two actions and a decision", async () => {
     const wf = workflowFrom(`
