@@ -10,6 +10,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The app's stall watchdog kills its process: never the test runner's (its own test turns it on).
     // Every keyed statement is compiled again at each use and checked against its cached SQL.
-    env: { GOVERNANCE_STALL_SECONDS: "0", GOVERNANCE_CHECK_STATEMENTS: "1" },
+    // No test writes the checkout's ./data: one that needs a database file names its own.
+    env: { GOVERNANCE_STALL_SECONDS: "0", GOVERNANCE_CHECK_STATEMENTS: "1", DATABASE_URL: "sqlite::memory:" },
   },
 });

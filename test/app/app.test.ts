@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { Probot, Server } from "probot";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import nock from "nock";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import governanceApp from "../../src/index.js";
 import { freePort } from "../helpers/app.js";
 import { loadDotEnv, startupProblem } from "../../src/startup.js";
@@ -18,8 +19,16 @@ const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, private
 describe("the app served by Probot", () => {
   let server: Server;
   let base: string;
+  let installations: nock.Scope;
+  const dataDir = mkdtempSync(join(tmpdir(), "governance-app-"));
 
   beforeAll(async () => {
+    // The app as `npm start` runs it: a database file (its own, in a temporary folder) and so an
+    // engine thread; GitHub is never reached: the start-up listing of installations is answered here.
+    vi.stubEnv("DATABASE_URL", `sqlite:${join(dataDir, "governance.db")}`);
+    nock.disableNetConnect();
+    nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+    installations = nock("https://api.github.com").get("/app/installations").query(true).reply(200, []);
     const log = pino({ level: "silent" });
     server = new Server({ Probot: Probot.defaults({ appId: 1, privateKey, secret: "test-secret", log }), host: "127.0.0.1", port: await freePort(), log }); // Probot reads port 0 as 3000
     await server.load(governanceApp);
@@ -28,6 +37,16 @@ describe("the app served by Probot", () => {
   });
   afterAll(async () => {
     await server.stop();
+    nock.cleanAll();
+    nock.enableNetConnect();
+    vi.unstubAllEnvs();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("lists its installations at start from GitHub (answered here), and keeps its database where DATABASE_URL says", async () => {
+    await vi.waitFor(() => expect(installations.isDone()).toBe(true), { timeout: 10_000 });
+    expect(existsSync(join(dataDir, "governance.db"))).toBe(true);
+    expect(nock.pendingMocks()).toEqual([]);
   });
 
   it("answers GET /healthz with its version", async () => {
