@@ -1,5 +1,7 @@
 import { LIMITS } from "./limits.js";
 
+const UNCLOSED = 'the " quote opened here is not closed';
+
 /**
  * Finds the first syntax error of a JSON text with its offset. JSON.parse on Node 20 names the
  * problem but often not where it is; workflow errors must point at a line and column.
@@ -24,6 +26,8 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
     const start = i++;
     while (i < text.length && text[i] !== '"') {
       const c = text.charCodeAt(i);
+      // A line break cannot be inside a JSON string: the quote before it was never closed.
+      if (c === 0x0a || c === 0x0d) fail(`${UNCLOSED} on its line (a JSON string cannot span lines; write \\n for a line break)`, start);
       if (c < 0x20) fail("control characters must be escaped inside a string");
       if (text[i] === "\\") {
         const e = text[i + 1];
@@ -38,7 +42,7 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
       }
       i++;
     }
-    if (i >= text.length) fail("unterminated string", start);
+    if (i >= text.length) fail(UNCLOSED, start);
     i++;
   };
   const number = () => {

@@ -6,7 +6,9 @@ import type { Diagnostic } from "../domain/diagnostic.js";
 import { finishDiagnostics, noSuggestion, type PendingDiagnostic, type Suggest } from "./diagnostic-cap.js";
 import { LIMITS } from "./limits.js";
 import { fromPointer, toDisplayPath, toPointer } from "./paths.js";
+import { closest } from "./suggest.js";
 import type { SourceMap } from "./source.js";
+import { formHint, synonymHint, typeHint } from "./value-hints.js";
 
 /** Where the published schema lives: `schema/workflow.schema.json` at the package root. */
 export const SCHEMA_URL = new URL("../../schema/workflow.schema.json", import.meta.url);
@@ -102,15 +104,22 @@ interface ErrorIndex {
   missing: Map<string, Set<string>>;
   /** `instancePath` NUL `propertyName` → the failed pattern of a property name. */
   namePatterns: Map<string, ErrorObject>;
+  /** `instancePath` → the unknown fields there. */
+  extras: Map<string, string[]>;
 }
 
 function indexErrors(errors: readonly ErrorObject[]): ErrorIndex {
-  const index: ErrorIndex = { missing: new Map(), namePatterns: new Map() };
+  const index: ErrorIndex = { missing: new Map(), namePatterns: new Map(), extras: new Map() };
   for (const e of errors) {
     if (e.keyword === "required") {
       let set = index.missing.get(e.instancePath);
       if (!set) index.missing.set(e.instancePath, (set = new Set()));
       set.add(String((e.params as Schema).missingProperty));
+    }
+    if (e.keyword === "additionalProperties") {
+      let list = index.extras.get(e.instancePath);
+      if (!list) index.extras.set(e.instancePath, (list = []));
+      list.push(String((e.params as Schema).additionalProperty));
     }
     const name = (e as ErrorObject & { propertyName?: string }).propertyName;
     if (e.keyword === "pattern" && name !== undefined) {
@@ -162,12 +171,17 @@ function describe(e: ErrorObject, { index, root, map, paths }: Context): Pending
     }
     case "required": {
       const missing = String(params.missingProperty);
+      // `nmae` for `name`: the unknown-field error names the fix; "missing" would say it twice.
+      if (index.extras.get(e.instancePath)?.some((extra) => closest(extra, [missing]) === missing)) return undefined;
       return at(path, `${where}missing required field "${missing}"`);
     }
     case "additionalProperties": {
       const extra = String(params.additionalProperty);
       const known = Object.keys((parent.properties ?? {}) as Schema).filter((k) => k !== "$schema");
-      return at([...path, extra], (suggest) => `${where}unknown field "${extra}"${suggest(extra, known)}; expected one of ${known.join(", ")}`, true);
+      // The typo of a missing required field always says so, whatever the suggestion budget: its "missing" error is left out.
+      const required = [...(index.missing.get(e.instancePath) ?? [])].find((m) => closest(extra, [m]) === m);
+      const hint = required === undefined ? undefined : ` (did you mean "${required}"?)`;
+      return at([...path, extra], (suggest) => `${where}unknown field "${extra}"${hint ?? suggest(extra, known)}; expected one of ${known.join(", ")}`, true);
     }
     case "propertyNames": {
       const name = String(params.propertyName);
@@ -179,7 +193,8 @@ function describe(e: ErrorObject, { index, root, map, paths }: Context): Pending
       const allowed = (params.allowedValues as unknown[]).map(String);
       const got = typeof e.data === "string" ? e.data : JSON.stringify(e.data);
       const noun = nounFor(path);
-      return at(path, (suggest) => `${where}unknown ${noun} "${got}"; expected one of ${allowed.join(", ")}${suggest(got, allowed)}`);
+      const synonym = typeof e.data === "string" ? synonymHint(e.data, allowed) : "";
+      return at(path, (suggest) => `${where}unknown ${noun} "${got}"; expected one of ${allowed.join(", ")}${synonym || suggest(got, allowed)}`);
     }
     case "const":
       return at(path, `${where}must be ${JSON.stringify(params.allowedValue)}`);
@@ -187,13 +202,14 @@ function describe(e: ErrorObject, { index, root, map, paths }: Context): Pending
       const expected = String(params.type).split(",");
       const got = kindOf(e.data);
       const written = map.sourceText(path) ?? String(e.data);
-      const hint = expected.includes("string") && (got === "a number" || got === "true or false") ? ` (quote it: "${written}")` : "";
+      // Only a correction the field accepts: quoting `30` gives no valid duration.
+      const hint = expected.includes("string") && (got === "a number" || got === "true or false") ? typeHint(written, parent) : "";
       return at(path, `${where}must be ${expected.map(article).join(" or ")}, not ${got}${hint}`);
     }
     case "pattern": {
       if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) return undefined;
       const hint = (parent["x-error"] as string | undefined) ?? `must match ${String(params.pattern)}`;
-      return at(path, `${where}"${String(e.data)}" ${hint}`);
+      return at(path, `${where}"${String(e.data)}" ${hint}${formHint(String(e.data), parent)}`);
     }
     case "format":
       return at(path, `${where}"${String(e.data)}" ${params.format === "date-time" ? "must be a date and time such as 2026-01-31T09:00:00Z" : `is not a valid ${String(params.format)}`}`);

@@ -75,6 +75,26 @@ export function effectiveSeverity(finding: Pick<Finding, "source" | "severity">,
   return finding.severity;
 }
 
+/** The scales whose words a person might write for a severity, named as a hint names them. */
+const SYNONYM_SCALES = [
+  ["Dependabot", SEVERITY_TABLE.dependabot],
+  ["code scanning", SEVERITY_TABLE.codeScanningRule],
+] as const;
+
+/**
+ * Our severity for a word another of GitHub's scales uses (Dependabot's "moderate", code
+ * scanning's "warning"), for hints on a workflow's severity fields; undefined for our own four
+ * words (in any case) and for words no scale uses.
+ */
+export function severitySynonym(word: string): { severity: Severity; scale: string } | undefined {
+  if (isSeverity(word.trim().toLowerCase())) return undefined;
+  for (const [scale, table] of SYNONYM_SCALES) {
+    const severity = lookup<Severity>(table, word);
+    if (severity !== undefined) return { severity, scale };
+  }
+  return undefined;
+}
+
 function lookup<V>(table: Readonly<Record<string, V>>, word: unknown): V | undefined {
   if (typeof word !== "string") return undefined;
   const key = word.trim().toLowerCase();

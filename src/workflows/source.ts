@@ -148,11 +148,11 @@ export function parseSource(text: string, format: SourceFormat): ParseResult {
 
   const parsed = parseGuarded(text);
   if (parsed instanceof Refusal) return { ok: false, diagnostics: [atOffset(text, parsed.offset, parsed.message)] };
-  const { doc, lines } = parsed;
+  const { doc, lines, unclosedQuotes } = parsed;
   const map = new SourceMap(text, doc, lines);
 
   if (format === "yaml") {
-    const problems = yamlProblems(map, [...doc.errors, ...doc.warnings]);
+    const problems = yamlProblems(map, [...doc.errors, ...doc.warnings], unclosedQuotes);
     if (problems.length > 0) return { ok: false, diagnostics: problems };
   }
 
@@ -193,16 +193,20 @@ class Refusal {
  * pipeline that `yaml` documents for streaming). The guard sees the very tokens the parser
  * gets, so no quoting, comment or block-scalar trick can hide a bracket from it.
  */
-function parseGuarded(text: string): { doc: Document.Parsed; lines: LineCounter } | Refusal {
+function parseGuarded(text: string): { doc: Document.Parsed; lines: LineCounter; unclosedQuotes: UnclosedQuotes } | Refusal {
   const lines = new LineCounter();
   const parser = new Parser(lines.addNewLine);
   const composer = new Composer(PARSE_OPTIONS);
   const guard = new TokenGuard();
+  const unclosedQuotes: UnclosedQuotes = new Map();
   function* tokens() {
     lines.addNewLine(0); // as Parser.parse() does: line 1 starts at offset 0
+    let afterScalarMark = false;
     for (const lexeme of new Lexer().lex(text)) {
       const refusal = guard.see(lexeme, parser.offset);
       if (refusal) throw refusal;
+      if (!afterScalarMark) noteUnclosedQuote(lexeme, parser.offset, unclosedQuotes);
+      afterScalarMark = lexeme === "\x1f";
       yield* parser.next(lexeme);
     }
     yield* parser.end();
@@ -221,13 +225,28 @@ function parseGuarded(text: string): { doc: Document.Parsed; lines: LineCounter 
       doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", "Source contains multiple documents"));
       break;
     }
-    return { doc: doc!, lines };
+    return { doc: doc!, lines, unclosedQuotes };
   } catch (err) {
     if (err instanceof Refusal) return err;
     throw err;
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
+}
+
+/** Quoted scalars that never close, by the offset where the lexer ended them → the offset of their opening quote. */
+type UnclosedQuotes = Map<number, number>;
+
+/**
+ * Notes a quoted scalar's lexeme that has no closing quote. The lexer ends such a scalar at the
+ * end of the file (or of its line, when the next line is not indented under it), and the
+ * composer reports "Missing closing quote" there; the user needs the place where it opens.
+ * The test is the composer's own, so that each of its errors finds its quote.
+ */
+function noteUnclosedQuote(lexeme: string, offset: number, out: UnclosedQuotes): void {
+  const quote = lexeme[0];
+  if (quote !== '"' && quote !== "'") return;
+  if (lexeme.length === 1 || lexeme[lexeme.length - 1] !== quote) out.set(offset + lexeme.length, offset);
 }
 
 const TOO_DEEP = `nesting is too deep (at most ${LIMITS.maxDepth} levels)`;
@@ -297,11 +316,32 @@ class TokenGuard {
   }
 }
 
-/** YAML syntax problems in position order, at most `LIMITS.maxErrorsPerFile` and a count of the rest. */
-function yamlProblems(map: SourceMap, errors: YAMLError[]): Diagnostic[] {
-  if (errors.length === 0) return [];
-  const sorted = errors.length > 1 ? [...errors].sort((a, b) => a.pos[0] - b.pos[0]) : errors;
-  const toDiagnostic = (e: YAMLError): Diagnostic => ({ severity: "error", message: yamlMessage(e.code, e.message), pointer: "", ...map.spanOf(e.pos[0], e.pos[1]) });
+/**
+ * YAML syntax problems in position order, at most `LIMITS.maxErrorsPerFile` and a count of the
+ * rest. A quote that is not closed is reported where it opens; when it ran to the end of the
+ * file, every later problem is one of its consequences (the rest of the file became its text)
+ * and is left out.
+ */
+function yamlProblems(map: SourceMap, found: YAMLError[], unclosedQuotes: UnclosedQuotes): Diagnostic[] {
+  if (found.length === 0) return [];
+  const opening = (e: YAMLError) => (e.code === "MISSING_CHAR" ? unclosedQuotes.get(e.pos[0]) : undefined);
+  const at = (e: YAMLError) => opening(e) ?? e.pos[0];
+  let swallowedFrom = Infinity;
+  for (const e of found) {
+    const start = opening(e);
+    if (start !== undefined && e.pos[0] >= map.text.length) swallowedFrom = Math.min(swallowedFrom, start);
+  }
+  const errors = swallowedFrom === Infinity ? found : found.filter((e) => at(e) <= swallowedFrom);
+  const sorted = errors.length > 1 ? [...errors].sort((a, b) => at(a) - at(b)) : errors;
+  const toDiagnostic = (e: YAMLError): Diagnostic => {
+    const start = opening(e);
+    if (start === undefined) return { severity: "error", message: yamlMessage(e.code, e.message), pointer: "", ...map.spanOf(e.pos[0], e.pos[1]) };
+    // The span ends with the quote's line: the rest of the file is no place for an annotation.
+    const lineEnd = map.text.indexOf("\n", start);
+    const end = Math.min(e.pos[0], lineEnd === -1 ? map.text.length : lineEnd);
+    const quote = map.text[start]!;
+    return { severity: "error", message: `YAML syntax error: the ${quote} quote opened here is not closed`, pointer: "", ...map.spanOf(start, end) };
+  };
   const cap = LIMITS.maxErrorsPerFile;
   const kept = sorted.slice(0, cap).map(toDiagnostic);
   if (sorted.length <= cap) return kept;

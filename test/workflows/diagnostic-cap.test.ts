@@ -61,7 +61,7 @@ describe("suggestions stay the same, and cheap", () => {
   it.each([
     ["nme", ["name", "version", "steps"], "name"],
     ["stps", ["name", "version", "steps"], "steps"],
-    ["nmae", ["name", "version", "steps"], undefined], // a swap is two edits; four letters allow one
+    ["nmae", ["name", "version", "steps"], "name"], // a swap of adjacent letters is one edit (Damerau)
     ["createIsue", ["createIssue", "assignTask", "runRemediation", "notify", "runScript"], "createIssue"],
     ["Notfy", ["notify", "runScript"], "notify"],
     ["xyz", ["name", "version"], undefined],

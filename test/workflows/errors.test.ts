@@ -40,7 +40,7 @@ const CASES: Array<{ file: string; line: number; col: number; pointer: string; m
   { file: "invalid/missing-required-field.yml", line: 1, col: 1, pointer: "", message: 'missing required field "version"' },
   { file: "invalid/unknown-field.yml", line: 8, col: 5, pointer: "/steps/0/nxt", message: /^steps\[0\]: unknown field "nxt" \(did you mean "next"\?\); expected one of id, name, / },
   { file: "invalid/wrong-type.yml", line: 4, col: 3, pointer: "/triggers", message: "triggers: must be a list, not a mapping" },
-  { file: "invalid/invalid-semver.yml", line: 2, col: 10, pointer: "/version", message: 'version: must be a string, not a number (quote it: "1.0")' },
+  { file: "invalid/invalid-semver.yml", line: 2, col: 10, pointer: "/version", message: 'version: must be a string, not a number (a version needs three numbers: "1.0.0")' },
   {
     file: "invalid/invalid-severity.yml",
     line: 6,
