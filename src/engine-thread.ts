@@ -22,11 +22,14 @@ export interface EngineThread {
   notify(): void;
   /** A repository's default-branch policy may have changed: the engine reads it again. */
   policyChanged(repository: string): void;
-  /** Stops the worker and the scheduler (the jobs in hand finish and are recorded), then the thread. */
-  stop(): Promise<void>;
+  /**
+   * Stops the scheduler and the worker, then the thread: the jobs in hand finish and are
+   * recorded, or, past `graceMs`, are cut off at a safe point and put back in the queue.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
-type Message = { type: "notify" } | { type: "stop" } | { type: "policyChanged"; repository: string };
+type Message = { type: "notify" } | { type: "stop"; graceMs?: number } | { type: "policyChanged"; repository: string };
 
 /**
  * The engine thread's young generation, in MB (V8 splits it into two semi-spaces and a space
@@ -66,12 +69,12 @@ export function startEngineThread(databaseUrl: string, log: { error(obj: Record<
     policyChanged(repository) {
       thread?.postMessage({ type: "policyChanged", repository } satisfies Message);
     },
-    async stop() {
+    async stop(graceMs) {
       stopping = true;
       const t = thread;
       if (!t) return;
       const exited = new Promise<void>((resolve) => t.once("exit", () => resolve()));
-      t.postMessage({ type: "stop" } satisfies Message);
+      t.postMessage({ type: "stop", ...(graceMs === undefined ? {} : { graceMs }) } satisfies Message);
       await exited;
     },
   };
@@ -81,7 +84,9 @@ export function startEngineThread(databaseUrl: string, log: { error(obj: Record<
 async function runEngine(): Promise<void> {
   lowerThisThreadsPriority();
   const { databaseUrl, writeGate } = workerData as { databaseUrl: string; writeGate?: SharedArrayBuffer };
-  const probot = createProbot({ overrides: { Octokit: AppOctokit } });
+  // The server's Probot (run by `npm start`) logs at `info` unless LOG_LEVEL says otherwise;
+  // createProbot's own default is `warn`: the engine thread logs as the server does.
+  const probot = createProbot({ env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || "info" }, overrides: { Octokit: AppOctokit } });
   // The webhook thread's deliveries go first to the write lock.
   const store = await openStore(databaseUrl, writeGate ? { writeGate: new WriteGate(writeGate, "yield") } : {});
   const services = createServices(probot, { store, config: loadOperatorConfig(process.env) });
@@ -100,7 +105,7 @@ async function runEngine(): Promise<void> {
       void (async () => {
         await watchdog?.stop();
         await services.scheduler.stop();
-        await services.worker.stop();
+        await services.worker.stop(message.graceMs === undefined ? {} : { graceMs: message.graceMs });
         await store.close();
         process.exit(0);
       })();

@@ -7,6 +7,7 @@ import { installWebhookMiddleware } from "./http/webhook-middleware.js";
 import type { ServiceOptions } from "./services.js";
 import type { Clock, Store } from "./domain/ports.js";
 import { startEngineThread } from "./engine-thread.js";
+import { shutdownGraceMsFromEnv } from "./startup.js";
 import { queueUnindexedInstallations } from "./engine/schedule-index.js";
 import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
 import { WriteGate } from "./store/write-gate.js";
@@ -65,35 +66,46 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   const appId = process.env.APP_ID ? Number(process.env.APP_ID) : undefined;
   const stallMs = stallMsFromEnv(process.env);
   const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs });
-  let stopEngine: () => Promise<void>;
+  const graceMs = shutdownGraceMsFromEnv(process.env);
+  let stopEngine: (graceMs: number) => Promise<void>;
   let runtime: AppRuntime;
   if (gate) {
     // The engine on its own thread and connection: acknowledging a webhook never waits on run work.
     const engine = startEngineThread(databaseUrl, probot.log, gate);
     runtime = { store, clock: { now: () => new Date() }, worker: engine, scheduler: { start() {} }, policyChanged: (repository) => engine.policyChanged(repository) };
-    stopEngine = () => engine.stop();
+    stopEngine = (ms) => engine.stop(ms);
   } else {
     // Loaded only here: with the engine in its thread, this thread never holds the engine's code.
     const { createServices } = await import("./services.js");
     const services = createServices(probot, { store, config } satisfies ServiceOptions);
     (await import("./workflows/index.js")).prepareSchemaValidator();
     runtime = services;
-    stopEngine = async () => {
+    stopEngine = async (ms) => {
       await services.scheduler.stop();
-      await services.worker.stop();
+      await services.worker.stop({ graceMs: ms });
     };
   }
   await governanceApp(runtime, { appId })(probot, options);
   // In the background: the server must not wait on GitHub to start listening.
   void indexExistingInstallations(probot, runtime);
-  const stop = async () => {
+  const stop = async (signal: string) => {
+    probot.log.info({ signal, graceMs }, `shutting down on ${signal}: no new jobs are claimed; the jobs in hand get ${graceMs / 1000} s to finish (GOVERNANCE_SHUTDOWN_GRACE_SECONDS)`);
+    // A stop that hangs (a bug) must not outlive the supervisor's patience: exit anyway.
+    setTimeout(() => {
+      probot.log.error({ signal }, "the shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, graceMs + SHUTDOWN_MARGIN_MS).unref();
     await watchdog?.stop();
-    await stopEngine();
+    await stopEngine(graceMs);
     await store.close();
+    probot.log.info({ signal }, "stopped");
   };
-  process.once("SIGTERM", () => void stop().finally(() => process.exit(0)));
-  process.once("SIGINT", () => void stop().finally(() => process.exit(0)));
+  process.once("SIGTERM", () => void stop("SIGTERM").finally(() => process.exit(0)));
+  process.once("SIGINT", () => void stop("SIGINT").finally(() => process.exit(0)));
 }
+
+/** What a shutdown may take beyond the jobs' grace period (cutting jobs off, closing the store) before the process exits regardless. */
+const SHUTDOWN_MARGIN_MS = 5_000;
 
 /** The engine gets a thread of its own unless the database lives in this thread's memory, or GOVERNANCE_ENGINE_THREAD=off. */
 export function engineInThread(databaseUrl: string, env: NodeJS.ProcessEnv): boolean {

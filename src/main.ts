@@ -19,7 +19,8 @@ if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))
 
 const problem = startupProblem(loadDotEnv(process.cwd(), process.env));
 if (problem) {
+  // A setting to fix, not a crash: no stack, and the exit status of a usage error.
   process.stderr.write(`governance: cannot start: ${problem}\n`);
-  process.exit(1);
+  process.exit(2);
 }
 await run(governanceApp, { Octokit: AppOctokit });

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { loadOperatorConfig, OperatorConfigError } from "./config/operator-config.js";
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from "./store/open-store.js";
+import { stallMsFromEnv } from "./watchdog.js";
 
 /**
  * Adds the variables of `<dir>/.env` to `env` without overriding those already set, as Probot
@@ -31,5 +33,27 @@ export function startupProblem(env: NodeJS.ProcessEnv): string | undefined {
     if (err instanceof OperatorConfigError) return `the operator configuration (GOVERNANCE_CONFIG) is not valid:\n${err.message}`;
     throw err;
   }
+  // The other settings the app reads as it starts, each refused with its variable's name.
+  for (const check of [() => parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL), () => stallMsFromEnv(env), () => shutdownGraceMsFromEnv(env)]) {
+    try {
+      check();
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
   return undefined;
+}
+
+/** How long a stop (SIGTERM, SIGINT) gives the jobs in hand, unless GOVERNANCE_SHUTDOWN_GRACE_SECONDS says otherwise: under `docker stop`'s 10 s. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 8_000;
+
+/** `GOVERNANCE_SHUTDOWN_GRACE_SECONDS`: seconds, 0 to 3600 (0: cut the jobs in hand off at once); unset means 8. */
+export function shutdownGraceMsFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.GOVERNANCE_SHUTDOWN_GRACE_SECONDS;
+  if (raw === undefined || raw.trim() === "") return DEFAULT_SHUTDOWN_GRACE_MS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+    throw new Error(`GOVERNANCE_SHUTDOWN_GRACE_SECONDS must be a number of seconds from 0 to 3600, not ${JSON.stringify(raw.slice(0, 20))}`);
+  }
+  return Math.round(seconds * 1000);
 }

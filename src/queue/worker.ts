@@ -133,15 +133,40 @@ export class Worker {
     this.#wake?.();
   }
 
-  /** Stops polling; resolves once the jobs in hand have finished and been recorded. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming jobs; resolves once the jobs in hand have finished and been recorded, or,
+   * with `graceMs`, once that time is up: the jobs still running are then told to stop at their
+   * next safe point (as when a lease is lost), given a moment to get there, and put back in the
+   * queue with their leases released, so that the next worker (another replica, or this app
+   * after its restart) takes them at once. A job cut off this way keeps the attempt it used,
+   * as a job of a killed worker does. Resolves with how many jobs were put back.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<{ putBack: number }> {
+    const graceMs = options.graceMs ?? Number.POSITIVE_INFINITY;
     this.#running = false;
     this.#wake?.();
     await this.#loop;
-    await Promise.allSettled([...this.#inHand.values()].map((j) => j.done));
+    let putBack = 0;
+    if (this.#inHand.size > 0) {
+      const inHand = this.#inHand.size;
+      if (Number.isFinite(graceMs)) this.#log.info({ workerId: this.workerId, jobs: inHand, graceMs }, `stopping: waiting up to ${graceMs / 1000} s for ${inHand} job(s) in hand`);
+      const finished = await settledWithin([...this.#inHand.values()].map((j) => j.done), graceMs);
+      if (!finished) {
+        const cut = [...this.#inHand.entries()];
+        for (const [, job] of cut) job.abort.abort(new ShuttingDown());
+        await settledWithin(cut.map(([, job]) => job.done), Math.min(SAFE_POINT_MS, graceMs));
+        // Whatever has not reached a safe point is left to the crash-safe path: effects are claimed before they are made.
+        putBack = await this.#store.releaseLeases([this.workerId]).catch((err: unknown) => {
+          this.#log.error({ err, workerId: this.workerId }, "could not put the jobs in hand back; their leases run out instead");
+          return 0;
+        });
+        this.#log.warn({ workerId: this.workerId, jobs: cut.map(([id]) => id).slice(0, 10), putBack }, `stopped after ${graceMs / 1000} s: ${cut.length} job(s) cut off at a safe point and put back in the queue`);
+      }
+    }
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     liveHere.delete(this.workerId);
+    return { putBack };
   }
 
   /** Runs due jobs (up to `concurrency` at once) until none is left; resolves with how many ran. Store errors reject it. */
@@ -269,6 +294,8 @@ export class Worker {
     try {
       await handler(job, { signal, workerId: this.workerId, holdsLease: () => this.#holdsLease(job, signal) });
     } catch (err) {
+      // Cut off by a stop: not a failure; stop() puts it back in the queue.
+      if (signal.reason instanceof ShuttingDown) return this.#log.info(ctx, "job stopped at a safe point for the shutdown");
       return this.#failed(job, err, maxAttempts, ctx);
     }
     await this.#record(() => this.#store.completeJob(job.id, this.workerId), ctx);
@@ -309,6 +336,30 @@ export class Worker {
     } catch (err) {
       this.#log.error({ ...ctx, err }, "cannot record the job's outcome; it will run again when its lease ends");
     }
+  }
+}
+
+/** Why a job in hand is told to stop when the worker stops before it finished. */
+class ShuttingDown extends Error {
+  override readonly name = "ShuttingDown";
+  constructor() {
+    super("the worker is stopping");
+  }
+}
+
+/** How long jobs told to stop get to reach a safe point before the worker stops without them. */
+const SAFE_POINT_MS = 2_000;
+
+/** Whether all the promises settled within `ms` (Infinity: waits for them all). */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
+  const all = Promise.allSettled(promises).then(() => true);
+  if (!Number.isFinite(ms)) return all;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([all, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -36,7 +36,9 @@ export function dominators(steps: readonly Step[]): Set<number>[] {
   for (const queue = [0]; queue.length > 0; ) {
     for (const target of stepEdges(steps, queue.shift()!)) {
       const j = index.get(target);
-      if (j !== undefined && !reachable.has(j)) reachable.add(j), queue.push(j);
+      if (j === undefined || reachable.has(j)) continue;
+      reachable.add(j);
+      queue.push(j);
     }
   }
   const every = new Set(reachable);

@@ -82,11 +82,28 @@ describe("startup checks", () => {
 });
 
 describe("npm start", () => {
+  const start = (extra: Record<string, string>) =>
+    spawnSync(process.execPath, [`${ROOT}dist/main.js`], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s", ...extra }, encoding: "utf8", timeout: 15_000 });
+
   it("exits with a clear message in production without a webhook secret", () => {
-    const env = { PATH: process.env.PATH ?? "", NODE_ENV: "production", APP_ID: "1", PRIVATE_KEY: privateKey };
-    const r = spawnSync(process.execPath, [`${ROOT}dist/main.js`], { cwd: ROOT, env, encoding: "utf8", timeout: 15_000 });
-    expect(r.status).toBe(1);
+    const r = start({ NODE_ENV: "production", WEBHOOK_SECRET: "" });
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain("governance: cannot start: WEBHOOK_SECRET is not set");
+  });
+
+  it("refuses a setting it cannot use in one line that names it, without a stack, exit 2", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ DATABASE_URL: "postgres://localhost/test" }, /^governance: cannot start: DATABASE_URL names a Postgres database, but the Postgres backend is not available yet\./],
+      [{ GOVERNANCE_CONFIG: "/nonexistent/governance.yml" }, /^governance: cannot start: the operator configuration \(GOVERNANCE_CONFIG\) is not valid:\n\/nonexistent\/governance\.yml: /],
+      [{ GOVERNANCE_SHUTDOWN_GRACE_SECONDS: "soon" }, /^governance: cannot start: GOVERNANCE_SHUTDOWN_GRACE_SECONDS must be a number of seconds from 0 to 3600, not "soon"$/m],
+      [{ GOVERNANCE_STALL_SECONDS: "-1" }, /^governance: cannot start: GOVERNANCE_STALL_SECONDS must be a number of seconds/],
+    ];
+    for (const [env, message] of cases) {
+      const r = start(env);
+      expect(r.status, JSON.stringify(env)).toBe(2);
+      expect(r.stderr, JSON.stringify(env)).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });
 

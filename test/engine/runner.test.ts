@@ -92,7 +92,7 @@ steps:
     const { run } = await resume(deps, "run-1");
     expect((deps.github as FakeGitHub).comments[0]!.body).toMatch(/^merged=null n=5\n/);
     const broken = run.steps.find((s) => s.stepId === "broken")!;
-    expect(broken).toMatchObject({ status: "failed", parameters: { comment: "n=5", message: "\${{ pullRequest.number + 'x' }}" } });
+    expect(broken).toMatchObject({ status: "failed", parameters: { comment: "n=5", message: "${{ pullRequest.number + 'x' }}" } });
     expect(broken.error).toMatch(/no such overload/);
   });
 });

@@ -262,6 +262,74 @@ describe("Worker.start / notify / stop", () => {
     expect(await nothingLeft()).toBe(true);
   });
 
+  it("stop({ graceMs }) lets a job that finishes in time finish, and puts back nothing", async () => {
+    const started = gate();
+    const w = worker({
+      quick: async () => {
+        started.open();
+        await new Promise((r) => setTimeout(r, 50));
+      },
+    });
+    await store.enqueue({ type: "quick", payload: {} });
+    w.start();
+    await started.opened;
+    expect(await w.stop({ graceMs: 5_000 })).toEqual({ putBack: 0 });
+    expect(await nothingLeft()).toBe(true);
+  });
+
+  it("stop({ graceMs }) cuts off a job past its grace at a safe point and puts it back, unfailed, for the next worker at once", async () => {
+    const started = gate();
+    let sawStop: unknown;
+    const w = worker({
+      // A job that stops only when told to, as a run does at its next step boundary.
+      long: async (_job, { signal }) => {
+        started.open();
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+        sawStop = signal.reason;
+        throw new Error("stopped at a step boundary");
+      },
+    });
+    await store.enqueue({ type: "long", payload: {} });
+    w.start();
+    await started.opened;
+    const t0 = performance.now();
+    expect(await w.stop({ graceMs: 100 })).toEqual({ putBack: 1 });
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect((sawStop as Error).name).toBe("ShuttingDown");
+    expect(logs.some((l) => l.level === "error")).toBe(false);
+    expect(logs.map((l) => l.msg)).toContain("stopping: waiting up to 0.1 s for 1 job(s) in hand");
+    expect(logs.map((l) => l.msg)).toContain("stopped after 0.1 s: 1 job(s) cut off at a safe point and put back in the queue");
+    // Due now, not after a retry's backoff, and with the attempt it used (as a killed worker's job).
+    const again = await store.claimJob("next-worker", clock.now(), 1_000);
+    expect(again).toMatchObject({ type: "long", attempts: 2 });
+  });
+
+  it("stop({ graceMs }) does not wait on a job that ignores it: the job is put back and its late outcome is not recorded", async () => {
+    const started = gate();
+    const release = gate();
+    const w = worker({
+      stubborn: async () => {
+        started.open();
+        await release.opened;
+      },
+    });
+    await store.enqueue({ type: "stubborn", payload: {} });
+    w.start();
+    await started.opened;
+    const t0 = performance.now();
+    const stopped = await w.stop({ graceMs: 50 });
+    const next = await store.claimJob("next-worker", clock.now(), 60_000);
+    release.open();
+    expect(stopped).toEqual({ putBack: 1 });
+    // The grace, then at most the moment given to reach a safe point.
+    expect(performance.now() - t0).toBeLessThan(4_000);
+    expect(next).toMatchObject({ type: "stubborn" });
+    const id = next!.id;
+    await new Promise((r) => setTimeout(r, 20));
+    // The next worker holds it: the stopped worker's late completion did not take it away.
+    expect(await store.completeJob(id, "next-worker")).toBe(true);
+  });
+
   it("stop() before start() resolves", async () => {
     await worker({}).stop();
   });
