@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { EXIT, UsageError, type CliIO } from "./io.js";
 import { runCommand } from "./run.js";
+import { runsCommand } from "./runs.js";
+import { asUserError } from "./user-error.js";
 import { validateCommand } from "./validate.js";
 
 const USAGE = `Usage: governance <command> [options]
@@ -9,6 +11,8 @@ Commands:
   validate [PATH...]   check workflow files (default: .governance/)
   run --event E --payload F --dry-run
                        try workflows offline against a webhook payload
+                       (or --manual <workflow>, or --schedule [--at <time>])
+  runs [show <run-id>] list the runs the app has stored, or show one
 
 Run "governance <command> --help" for a command's options.`;
 
@@ -17,6 +21,7 @@ type Command = (args: string[], io: CliIO) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   run: runCommand,
+  runs: runsCommand,
 };
 
 function version(): string {
@@ -24,7 +29,11 @@ function version(): string {
   return pkg.version;
 }
 
-/** The `governance` command line: dispatches to a command and returns the exit status. */
+/**
+ * The `governance` command line: dispatches to a command and returns the exit status. A user's
+ * mistake is one line on stderr, `governance: <where>: <what>`, exit status 2; anything else is
+ * a bug, shown with its stack, exit status 1.
+ */
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -37,17 +46,24 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr.write(`governance: unknown command "${name}"\n\n${USAGE}\n`);
+    io.stderr.write(`governance: ${name}: unknown command; expected one of ${Object.keys(COMMANDS).join(", ")} (see "governance --help")\n`);
     return EXIT.usage;
   }
   try {
     return await command(rest, io);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr.write(`governance ${name}: ${(err as Error).message}\nRun "governance ${name} --help" for usage.\n`);
+    const user = asUserError(err);
+    if (user) {
+      const help = user instanceof UsageError ? ` (see "governance ${name} --help")` : "";
+      io.stderr.write(`governance: ${oneLineOf(user.message)}${help}\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`governance ${name}: ${(err as Error).stack ?? String(err)}\n`);
+    io.stderr.write(`governance ${name}: internal error (please report it): ${(err as Error)?.stack ?? String(err)}\n`);
     return EXIT.failed;
   }
+}
+
+/** Never more than one line, whatever a message holds. */
+function oneLineOf(text: string): string {
+  return text.replace(/\r\n?|\n/g, " ");
 }

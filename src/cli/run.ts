@@ -1,29 +1,19 @@
-import { readFile, stat } from "node:fs/promises";
-import { isAbsolute, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { ACTIONS } from "../actions/index.js";
-import { loadOperatorConfig } from "../config/operator-config.js";
-import { formatDiagnostic } from "../domain/diagnostic.js";
-import { silentLogger, type Store } from "../domain/ports.js";
-import type { Run } from "../domain/run.js";
-import { skipWaits, type DryRunApproval } from "../engine/dry-run.js";
-import { engineJobs } from "../engine/jobs.js";
-import { runJob } from "../engine/runner.js";
-import { WorkflowSource } from "../engine/workflow-source.js";
-import { checkRunReporter } from "../github/check-reporter.js";
-import { RecordingGitHub, RecordingNotifier, type RecordedCall } from "../github/recording-port.js";
-import { renderRunCheck } from "../github/render-run.js";
-import { toDelivery } from "../handlers/delivery.js";
+import { readdir, stat } from "node:fs/promises";
+import { isAbsolute, relative, resolve } from "node:path";
+import type { Delivery } from "../domain/events.js";
+import type { LoadedFolder } from "../engine/workflow-source.js";
 import { findWorkflow, manualConfig } from "../workflows/find-workflow.js";
-import { repositoryInfo } from "../workflows/findings.js";
 import { resolveInputs } from "../workflows/inputs.js";
-import { Worker } from "../queue/worker.js";
-import { openStore } from "../store/open-store.js";
-import type { WorkflowFile } from "../workflows/index.js";
-import { EXIT, UsageError, type CliIO } from "./io.js";
+import { eventDelivery, LOCAL_REPOSITORY, manualDelivery, parseEvent, parseInputs, parseTime, payloadRepository, readPayload, scheduleDeliveries, unevaluatedPaths } from "./dry-run-input.js";
+import { DryRunSession } from "./dry-run-session.js";
+import { EXIT, UsageError, UserError, type CliIO } from "./io.js";
+import { parseFlags } from "./parse-flags.js";
+import { printDryRun } from "./run-report.js";
+import { loadConfig } from "./user-error.js";
 
 export const RUN_USAGE = `Usage: governance run --event <name>[.<action>] --payload <file.json> [--workflows <dir>] --dry-run [--format text|json]
        governance run --manual <workflow> [--input key=value]... [--payload <file.json>] --dry-run
+       governance run --schedule [--at <time>] [--payload <file.json>] --dry-run
 
 Delivers a webhook payload to the workflows in <dir> (default .governance/) as the app would,
 against a recording stand-in for GitHub: no network. Prints, per matched workflow, the step
@@ -35,254 +25,149 @@ Options:
   --payload <file>           the webhook payload (JSON)
   --workflows <dir>          the workflow folder (default .governance)
   --changed-files <a,b,...>  files the pull request changes, for onPR "paths" filters
+                             (without it, a paths filter matches no file)
   --manual <workflow>        start a workflow with a manual trigger (by name, file or id)
   --input key=value          an input of the manual run (repeatable)
+  --schedule                 fire every onSchedule trigger, each at its latest tick at or
+                             before --at
+  --at <time>                the time the scheduler looks at (ISO 8601; default now)
   --approve | --reject       answer every approval step (default: leave them waiting)
   --dry-run                  required: run against the recording stand-in
   --format text|json         output format (default text)
   -h, --help                 show this help
 
-Exit status: 0 every run succeeded or nothing matched, 1 a run failed, 2 usage error or
-unreadable payload.`;
+Exit status: 0 every run succeeded, waits for an approval, or nothing matched; 1 a run failed;
+2 a usage error, an unknown event, or a payload, folder or GOVERNANCE_CONFIG that cannot be used.`;
 
-interface RunReport {
-  workflow: string;
-  path: string;
-  status: Run["status"];
-  steps: Array<{ id: string; status: string; outcome?: string; note?: string; action?: { kind: string; parameters: Record<string, unknown> }; outputs?: Record<string, unknown>; error?: string }>;
-  calls: RecordedCall[];
-  checkRun: { name: string; conclusion: string | null; title: string; summary: string };
-}
+const FLAGS = {
+  event: { type: "string" },
+  payload: { type: "string" },
+  workflows: { type: "string", default: ".governance" },
+  "changed-files": { type: "string" },
+  "dry-run": { type: "boolean" },
+  manual: { type: "string" },
+  input: { type: "string", multiple: true },
+  schedule: { type: "boolean" },
+  at: { type: "string" },
+  approve: { type: "boolean" },
+  reject: { type: "boolean" },
+  format: { type: "string", default: "text" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
-/** `governance run`: try workflows offline against a real webhook payload. */
+type Flags = ReturnType<typeof parseFlags<{ args: string[]; options: typeof FLAGS }>>["values"];
+
+/** `governance run`: try workflows offline against a webhook payload, a manual request or a schedule's tick. */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      event: { type: "string" },
-      payload: { type: "string" },
-      workflows: { type: "string", default: ".governance" },
-      "changed-files": { type: "string" },
-      "dry-run": { type: "boolean" },
-      manual: { type: "string" },
-      input: { type: "string", multiple: true },
-      approve: { type: "boolean" },
-      reject: { type: "boolean" },
-      format: { type: "string", default: "text" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: false,
-    strict: true,
-  });
+  const { values } = parseFlags({ args, options: FLAGS });
   if (values.help) {
     io.stdout.write(RUN_USAGE + "\n");
     return EXIT.ok;
   }
-  if (!values.event && !values.manual) throw new UsageError("--event is required (for example --event code_scanning_alert.created), or --manual <workflow>");
-  if (values.event && values.manual) throw new UsageError("give --event or --manual, not both");
-  if (!values.payload && !values.manual) throw new UsageError("--payload is required: a webhook payload as JSON");
-  if (values.approve && values.reject) throw new UsageError("give --approve or --reject, not both");
-  if (!values["dry-run"]) throw new UsageError("only --dry-run is available: running against GitHub from the command line is not supported yet");
-  if (values.format !== "text" && values.format !== "json") throw new UsageError(`unknown format "${values.format}"; expected text or json`);
+  const format = checkFlags(values);
+  const payload = values.payload ? await readPayload(resolvePath(io.cwd, values.payload), values.payload) : undefined;
+  const folder = await checkFolder(io.cwd, values.workflows);
+  const env = io.env ?? process.env;
+  const configured = Object.keys(loadConfig(env).notify.channels);
+  const changedFiles = values["changed-files"]?.split(",").map((s) => s.trim()).filter(Boolean);
+  const session = new DryRunSession({
+    folder,
+    changedFiles,
+    // Without an operator configuration every channel is taken as configured, to show the message.
+    channels: env.GOVERNANCE_CONFIG ? (c) => configured.includes(c) : undefined,
+    approval: values.approve ? "approve" : values.reject ? "reject" : undefined,
+  });
+  const plan = await planDeliveries(values, payload, session, io.cwd);
+  if (!plan.loaded) return printDryRun(io, format, { runs: [], otherCalls: [], files: [], warnings: plan.warnings, hints: [], message: plan.nothing });
+  const hints = changedFiles ? [] : pathsHints(await unevaluatedPaths(plan.loaded.workflows, plan.deliveries.flatMap((d) => d.triggers)));
+  const outcome = await session.run(plan.deliveries);
+  return printDryRun(io, format, { ...outcome, files: plan.loaded.files, warnings: plan.warnings, hints, ...(outcome.runs.length === 0 ? { message: plan.nothing } : {}) });
+}
 
-  const [eventName, action] = values.manual ? ["manual", undefined] : (values.event!.split(".", 2) as [string, string | undefined]);
-  const payload = values.payload ? await readPayload(resolvePath(io.cwd, values.payload), values.payload) : { repository: LOCAL_REPOSITORY };
-  if (action !== undefined) payload.action = action;
-  // Example payloads often lack the installation the app always gets; the stand-in needs none.
-  payload.installation ??= { id: 0 };
-  const folder = resolvePath(io.cwd, values.workflows);
-  const info = await stat(folder).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`${values.workflows}: no such folder`);
+/** The flags that go together, and those that must be there; returns the output format. */
+function checkFlags(values: Flags): "text" | "json" {
+  const modes = [values.event && "--event", values.manual && "--manual", values.schedule && "--schedule"].filter(Boolean);
+  if (modes.length === 0) throw new UsageError("--event", "required (for example --event code_scanning_alert.created), or --manual <workflow>, or --schedule");
+  if (modes.length > 1) throw new UsageError(modes[1] as string, `give one of --event, --manual and --schedule, not ${modes.join(" and ")}`);
+  if (values.event && !values.payload) throw new UsageError("--payload", "required with --event: a webhook payload as JSON");
+  if (values.at !== undefined && !values.schedule) throw new UsageError("--at", "only goes with --schedule");
+  if (values.input && !values.manual) throw new UsageError("--input", "only goes with --manual");
+  if (values.approve && values.reject) throw new UsageError("--reject", "give --approve or --reject, not both");
+  if (!values["dry-run"]) throw new UsageError("--dry-run", "required: running against GitHub from the command line is not supported yet");
+  if (values.format !== "text" && values.format !== "json") throw new UsageError("--format", `unknown format "${values.format}"; expected text or json`);
+  // Checked now, before anything is read.
+  if (values.event) parseEvent(values.event);
+  if (values.at !== undefined) parseTime(values.at);
+  parseInputs(values.input ?? []);
+  return values.format;
+}
 
-  const config = loadOperatorConfig(process.env);
-  const configured = Object.keys(config.notify.channels);
-  const github = new RecordingGitHub(folder, values["changed-files"]?.split(",").map((s) => s.trim()).filter(Boolean));
-  // Without an operator configuration every channel is taken as configured, to show the message.
-  const notifier = new RecordingNotifier(process.env.GOVERNANCE_CONFIG ? (c) => configured.includes(c) : undefined);
-  const clock = { now: () => new Date() };
-  const { delivery, skipped, warnings } = values.manual
-    ? manualDelivery(values.manual, parseInputs(values.input ?? []), payload, clock.now())
-    : toDelivery({ id: "dry-run", name: eventName, payload }, clock.now());
-  const store = await openStore("sqlite::memory:");
-  try {
-    if (!delivery) return report(io, values.format, [], [], `Nothing to do: ${skipped ?? "the event starts no workflow"}.`, warnings);
-    const source = new WorkflowSource();
-    const loaded = await source.load(github, delivery.repository, delivery.repository.defaultBranch);
-    if (values.manual) {
-      // Said here, with exit status 2; the app answers the same mistakes with a comment.
-      const found = findWorkflow(values.manual, loaded.workflows);
-      if (!found.ok) throw new UsageError(found.message);
-      const inputs = resolveInputs(manualConfig(found.match.workflow)?.inputs, parseInputs(values.input ?? []));
-      if (!inputs.ok) throw new UsageError(inputs.errors.join("; "));
-    }
-    await store.acceptDelivery(delivery);
-    const worker = new Worker({
-      store,
-      log: silentLogger,
-      handlers: engineJobs({
-        store,
-        clock,
-        log: silentLogger,
-        source,
-        notifier,
-        actions: ACTIONS,
-        githubFor: async () => github,
-        reportValidation: async () => {},
-        reporterFor: (gh, d) => checkRunReporter(gh, d.repository, { store, clock }),
-      }),
-    });
-    await worker.drain();
-    const notes = await skipForward(store, worker, values.approve ? "approve" : values.reject ? "reject" : undefined, clock);
-    const runs = await collectRuns(store, github, notifier, notes);
-    const none = runs.length === 0 ? `No workflow in ${values.workflows} matched ${delivery.event}${delivery.action ? `.${delivery.action}` : ""}.` : undefined;
-    return report(io, values.format, runs, loaded.files, none, warnings);
-  } finally {
-    await store.close();
+interface Plan {
+  deliveries: Delivery[];
+  /** The folder the workflows came from; undefined when the event starts nothing (nothing was read). */
+  loaded?: LoadedFolder;
+  warnings: string[];
+  /** What to say when no run comes of it. */
+  nothing: string;
+}
+
+/** The deliveries the app would record: for the event, the manual request, or each schedule's tick. */
+async function planDeliveries(values: Flags, payload: Record<string, unknown> | undefined, session: DryRunSession, cwd: string): Promise<Plan> {
+  const now = new Date();
+  if (values.event) {
+    const event = parseEvent(values.event);
+    const mapped = eventDelivery(event.name, event.action, payload!, values.payload!, now);
+    if (!mapped.delivery) return { deliveries: [], warnings: mapped.warnings, nothing: `Nothing to do: ${mapped.skipped ?? "the event starts no workflow"}.` };
+    const action = mapped.delivery.action ? `.${mapped.delivery.action}` : "";
+    const loaded = await loadFolder(session, mapped.delivery.repository, cwd);
+    return { deliveries: [mapped.delivery], loaded, warnings: mapped.warnings, nothing: `No workflow in ${values.workflows} matched ${event.name}${action}.` };
   }
+  const repository = payloadRepository(payload, values.payload);
+  const loaded = await loadFolder(session, repository, cwd);
+  if (values.manual) {
+    // Said here, with exit status 2; the app answers the same mistakes with a comment.
+    const found = findWorkflow(values.manual, loaded.workflows);
+    if (!found.ok) throw new UserError("--manual", found.message);
+    const inputs = parseInputs(values.input ?? []);
+    const resolved = resolveInputs(manualConfig(found.match.workflow)?.inputs, inputs);
+    if (!resolved.ok) throw new UserError("--input", resolved.errors.join("; "));
+    const delivery = manualDelivery(values.manual, inputs, repository, payload ?? { repository: LOCAL_REPOSITORY }, now);
+    return { deliveries: [delivery], loaded, warnings: [], nothing: `No run of ${values.manual} was made.` };
+  }
+  const at = values.at === undefined ? now : parseTime(values.at);
+  const ticks = scheduleDeliveries(loaded.workflows, repository, at, now);
+  return { deliveries: ticks.deliveries, loaded, warnings: ticks.notes, nothing: `No workflow in ${values.workflows} has an onSchedule trigger with a tick at or before ${at.toISOString()}.` };
 }
 
 function resolvePath(cwd: string, path: string): string {
   return isAbsolute(path) ? path : resolve(cwd, path);
 }
 
-async function readPayload(path: string, shown: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new UsageError(`cannot read the payload ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`the payload ${shown} is not valid JSON: ${(err as Error).message.split("\n")[0]}`);
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new UsageError(`the payload ${shown} must be a JSON object`);
-  return value as Record<string, unknown>;
+/** The workflow folder: it must be a folder the dry run can list. */
+async function checkFolder(cwd: string, shown: string): Promise<string> {
+  const folder = resolvePath(cwd, shown);
+  const info = await stat(folder).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UserError(shown, "no such folder (--workflows)");
+  await readdir(folder).catch((err: NodeJS.ErrnoException) => {
+    throw new UserError(shown, `cannot read the folder: ${err.code ?? err.message}`);
+  });
+  return folder;
 }
 
-async function collectRuns(store: Store, github: RecordingGitHub, notifier: RecordingNotifier, notes: Record<string, Record<string, string>>): Promise<RunReport[]> {
-  const runs = (await store.listRuns({ limit: 500 })).reverse();
-  const calls = [...github.calls.filter((c) => c.kind === "createIssue" || c.kind === "createComment"), ...notifier.calls];
-  return Promise.all(
-    runs.map(async (listed) => {
-      const run = (await store.getRun(listed.id)) ?? listed;
-      const view = renderRunCheck(run);
-      return {
-        workflow: run.workflowName,
-        path: run.workflowPath,
-        status: run.status,
-        steps: run.steps.map((s) => ({
-          id: s.stepId,
-          status: s.status,
-          ...(s.kind ? { action: { kind: s.kind, parameters: s.parameters ?? {} } } : {}),
-          ...(s.outcome ? { outcome: s.outcome } : {}),
-          ...(notes[run.id]?.[s.stepId] ? { note: notes[run.id]![s.stepId] } : {}),
-          ...(s.outputs ? { outputs: s.outputs } : {}),
-          ...(s.error ? { error: s.error } : {}),
-        })),
-        // Calls are not tied to runs by the stand-in; with one run (the usual case) they are its own.
-        calls: runs.length === 1 ? calls : [],
-        checkRun: { name: view.name, conclusion: view.conclusion ?? null, title: view.title, summary: view.summary },
-      };
-    }),
+/** Loads the folder as the app loads the default branch's; a file that cannot be read is the user's to fix. */
+async function loadFolder(session: DryRunSession, repository: Delivery["repository"], cwd: string): Promise<LoadedFolder> {
+  try {
+    return await session.source.load(session.github, repository, repository.defaultBranch);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.code === "string" && typeof e.path === "string") throw new UserError(relative(cwd, e.path) || e.path, `cannot read the file: ${e.code}`);
+    throw err;
+  }
+}
+
+function pathsHints(found: Array<{ path: string; paths: string[] }>): string[] {
+  return found.map(
+    ({ path, paths }) =>
+      `${path}: the onPR paths filter (${paths.join(", ")}) was not evaluated: without --changed-files the pull request is taken to change no files, so it did not match; pass the files the pull request changes with --changed-files <file>,<file>`,
   );
-}
-
-function report(io: CliIO, format: string | undefined, runs: RunReport[], files: WorkflowFile[], none: string | undefined, warnings: string[]): number {
-  if (format === "json") {
-    io.stdout.write(
-      JSON.stringify(
-        {
-          runs: runs.map((r) => ({ workflow: r.workflow, status: r.status, steps: r.steps, calls: r.calls, checkRun: r.checkRun })),
-          ...(none ? { message: none } : {}),
-          ...(warnings.length ? { warnings } : {}),
-          invalidFiles: files.filter((f) => !f.workflow).map((f) => ({ path: f.path, errors: f.diagnostics })),
-        },
-        null,
-        2,
-      ) + "\n",
-    );
-  } else {
-    for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
-    for (const f of files) for (const d of f.diagnostics) io.stdout.write(formatDiagnostic(f.path, d) + (f.workflow ? "\n" : " (file skipped)\n"));
-    if (none) io.stdout.write(none + "\n");
-    for (const r of runs) io.stdout.write(describeRun(r));
-  }
-  // A run still waiting (an approval nobody answered) has not failed.
-  return runs.some((r) => r.status === "failed" || r.status === "cancelled") ? EXIT.failed : EXIT.ok;
-}
-
-const MARK: Record<string, string> = { succeeded: "✓", failed: "✗", skipped: "-", running: "…", pending: "…", waiting: "⏸", cancelled: "⏹" };
-
-function describeRun(r: RunReport): string {
-  const lines = [``, `${r.workflow} (${r.path}): ${r.status}`];
-  for (const s of r.steps) {
-    const outcome = s.outcome && !s.outcome.startsWith("case") ? ` → ${s.outcome}` : "";
-    lines.push(`  ${MARK[s.status] ?? "?"} ${s.id}${s.action ? ` ${s.action.kind} ${JSON.stringify(s.action.parameters)}` : ""}${outcome}${s.note ? ` (${s.note})` : ""}${s.error ? `: ${s.error}` : ""}`);
-  }
-  if (r.calls.length > 0) {
-    lines.push("  would call:");
-    for (const c of r.calls) lines.push(`    ${c.kind} ${c.target} ${JSON.stringify(c.details)}`);
-  }
-  lines.push(`  check run "${r.checkRun.name}": ${r.checkRun.conclusion ?? "in progress"}: ${r.checkRun.title}`);
-  lines.push(...r.checkRun.summary.split("\n").map((l) => `    ${l}`));
-  return lines.join("\n") + "\n";
-}
-
-/** The repository a manual dry run pretends to be in when no payload names one. */
-const LOCAL_REPOSITORY = { id: 0, name: "repository", full_name: "local/repository", owner: { login: "local" }, default_branch: "main", html_url: "https://github.com/local/repository" };
-
-/** `--input key=value` → a map; a repeated key or a missing `=` is a usage error. */
-function parseInputs(items: string[]): Record<string, string> {
-  const inputs: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--input ${item}: expected key=value`);
-    const key = item.slice(0, eq);
-    if (key in inputs) throw new UsageError(`--input ${key} is given twice`);
-    inputs[key] = item.slice(eq + 1);
-  }
-  return inputs;
-}
-
-/** The delivery a `/governance run` comment would make, for the CLI. */
-function manualDelivery(workflow: string, inputs: Record<string, string>, payload: Record<string, unknown>, now: Date): ReturnType<typeof toDelivery> {
-  const repository = repositoryInfo(payload);
-  return {
-    delivery: {
-      id: "dry-run",
-      event: "manual",
-      installationId: 0,
-      repository,
-      triggers: [{ kind: "manual", workflow, inputs, actor: "governance-cli" }],
-      payload,
-      receivedAt: now.toISOString(),
-    },
-    warnings: [],
-  };
-}
-
-/**
- * Moves waiting runs forward as the dry run promises: timers and events as if they came,
- * approvals as --approve or --reject say. Returns the notes per run and step for the trace.
- */
-async function skipForward(store: Store, worker: Worker, approval: DryRunApproval, clock: { now(): Date }): Promise<Record<string, Record<string, string>>> {
-  const notes: Record<string, Record<string, string>> = {};
-  for (let round = 0; round < 100; round++) {
-    let moved = false;
-    for (const listed of await store.listRuns({ status: "running", limit: 500 })) {
-      const run = (await store.getRun(listed.id))!;
-      const skipped = skipWaits(run, approval, clock.now());
-      notes[run.id] = { ...notes[run.id], ...skipped.notes };
-      if (!skipped.changed) continue;
-      moved = true;
-      const result = await store.commitRun(skipped.run, { jobs: [runJob(run, `run:${run.id}:dry-run:${round}`, clock.now())] });
-      if (!result.committed) throw new Error(`run ${run.id} changed while the dry run moved it on`);
-    }
-    if (!moved) break;
-    await worker.drain();
-  }
-  return notes;
 }

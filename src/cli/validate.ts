@@ -1,10 +1,10 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { formatDiagnostic, hasErrors } from "../domain/diagnostic.js";
 import { countDiagnostics } from "../workflows/diagnostic-cap.js";
 import { fileError, isWorkflowFileName, loadWorkflow, sizeError, type WorkflowFile } from "../workflows/index.js";
-import { EXIT, UsageError, type CliIO } from "./io.js";
+import { EXIT, UsageError, UserError, type CliIO } from "./io.js";
+import { parseFlags } from "./parse-flags.js";
 
 export const VALIDATE_USAGE = `Usage: governance validate [PATH...] [--format text|json]
 
@@ -21,18 +21,13 @@ Exit status: 0 every file is valid (warnings allowed), 1 a file is invalid,
 
 /** `governance validate`: load and check workflow files, report with positions. */
 export async function validateCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { format: { type: "string", default: "text" }, help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseFlags({ args, options: { format: { type: "string", default: "text" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
   if (values.help) {
     io.stdout.write(VALIDATE_USAGE + "\n");
     return EXIT.ok;
   }
   if (values.format !== "text" && values.format !== "json") {
-    throw new UsageError(`unknown format "${values.format}"; expected text or json`);
+    throw new UsageError("--format", `unknown format "${values.format}"; expected text or json`);
   }
   const files = await collectFiles(positionals.length > 0 ? positionals : [".governance"], io.cwd);
   const results: WorkflowFile[] = [];
@@ -65,10 +60,12 @@ async function collectFiles(paths: string[], cwd: string): Promise<FileRef[]> {
   for (const p of paths) {
     const absolute = isAbsolute(p) ? p : resolve(cwd, p);
     const info = await stat(absolute).catch((err: NodeJS.ErrnoException) => {
-      throw new UsageError(err.code === "ENOENT" ? `${p}: no such file or folder` : `${p}: ${err.message}`);
+      throw new UserError(p, err.code === "ENOENT" ? "no such file or folder" : `cannot read it: ${err.code ?? err.message}`);
     });
     if (info.isDirectory()) {
-      const names = (await readdir(absolute)).filter(isWorkflowFileName).sort();
+      const names = (await readdir(absolute).catch((err: NodeJS.ErrnoException) => {
+        throw new UserError(p, `cannot read the folder: ${err.code ?? err.message}`);
+      })).filter(isWorkflowFileName).sort();
       for (const name of names) out.push({ display: join(p, name), absolute: join(absolute, name) });
     } else {
       out.push({ display: p, absolute });

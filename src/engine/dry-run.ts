@@ -1,6 +1,7 @@
+import type { Clock, Store } from "../domain/ports.js";
 import type { Run, StepRecord } from "../domain/run.js";
 import { formatDuration } from "../workflows/durations.js";
-import { completeWaiting } from "./runner.js";
+import { completeWaiting, runJob } from "./runner.js";
 
 /** How a dry run answers approvals: approve, reject, or leave them waiting. */
 export type DryRunApproval = "approve" | "reject" | undefined;
@@ -41,3 +42,30 @@ export function skipWaits(run: Run, approval: DryRunApproval, now: Date): { run:
   });
   return { run: { ...run, steps }, notes, changed };
 }
+
+/**
+ * Moves a dry run's waiting runs forward as it promises: timers and events as if they came,
+ * approvals as `approval` says; `drain` then runs the jobs that continue them. Returns the
+ * notes per run and step for the trace.
+ */
+export async function skipForward(store: Store, drain: () => Promise<unknown>, approval: DryRunApproval, clock: Clock): Promise<Record<string, Record<string, string>>> {
+  const notes: Record<string, Record<string, string>> = {};
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let moved = false;
+    for (const listed of await store.listRuns({ status: "running", limit: 500 })) {
+      const run = (await store.getRun(listed.id)) ?? listed;
+      const skipped = skipWaits(run, approval, clock.now());
+      notes[run.id] = { ...notes[run.id], ...skipped.notes };
+      if (!skipped.changed) continue;
+      moved = true;
+      const result = await store.commitRun(skipped.run, { jobs: [runJob(run, `run:${run.id}:dry-run:${round}`, clock.now())] });
+      if (!result.committed) throw new Error(`run ${run.id} changed while the dry run moved it on`);
+    }
+    if (!moved) break;
+    await drain();
+  }
+  return notes;
+}
+
+/** A workflow loops at most this many times through its waits in a dry run (cycles are bounded anyway). */
+const MAX_ROUNDS = 100;

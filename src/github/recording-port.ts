@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { CheckOutput, GitHubPort, GovernanceFileBlob, Notifier, RepoRef } from "../domain/ports.js";
+import type { CheckAction, CheckOutput, GitHubPort, GovernanceFileBlob, Notifier, RepoRef } from "../domain/ports.js";
 import { isWorkflowFileName, LIMITS } from "../workflows/index.js";
 import { GOVERNANCE_DIR } from "./octokit-port.js";
 
@@ -10,6 +11,42 @@ export interface RecordedCall {
   kind: "createIssue" | "createComment" | "createCheckRun" | "updateCheckRun" | "notify";
   target: string;
   details: Record<string, unknown>;
+  /** The run whose work made the call; absent for calls made outside any run. */
+  runId?: string;
+}
+
+/** A check run as the stand-in last saw it: what the app's reporter posted, field by field. */
+export interface RecordedCheckRun {
+  name: string;
+  status?: "queued" | "in_progress" | "completed";
+  conclusion?: string;
+  output?: CheckOutput;
+  actions?: CheckAction[];
+}
+
+/**
+ * The calls of a dry run, each tagged with the run it was made for. The tag follows the work
+ * through every await (AsyncLocalStorage), so runs executed one after another, or at once,
+ * never get each other's calls.
+ */
+export class CallLog {
+  readonly calls: RecordedCall[] = [];
+  readonly #run = new AsyncLocalStorage<string>();
+
+  /** Runs `work` as run `runId`'s: every call recorded while it runs is that run's. */
+  forRun<T>(runId: string, work: () => T): T {
+    return this.#run.run(runId, work);
+  }
+
+  record(call: Omit<RecordedCall, "runId">): void {
+    const runId = this.#run.getStore();
+    this.calls.push(runId === undefined ? call : { ...call, runId });
+  }
+
+  /** The calls made for one run, in order. */
+  ofRun(runId: string): RecordedCall[] {
+    return this.calls.filter((c) => c.runId === runId);
+  }
 }
 
 /** Git's blob id of a text, so the dry run caches exactly as the app does. */
@@ -22,15 +59,18 @@ function blobOid(bytes: Buffer): string {
  * answers every write with a plausible result, and records what it was asked to do.
  */
 export class RecordingGitHub implements GitHubPort {
-  readonly calls: RecordedCall[] = [];
-  /** The last output of each check run, by id. */
-  readonly checkRuns = new Map<number, { name: string; conclusion?: string; output?: CheckOutput }>();
+  readonly calls: RecordedCall[];
+  /** Each check run as last created or updated, by id. */
+  readonly checkRuns = new Map<number, RecordedCheckRun>();
   private nextNumber = 1000;
 
   constructor(
     private readonly folder: string,
     private readonly changedFiles: string[] = [],
-  ) {}
+    private readonly log: CallLog = new CallLog(),
+  ) {
+    this.calls = log.calls;
+  }
 
   async readGovernanceFolder(_repo: RepoRef, _ref: string) {
     const names = (await readdir(this.folder)).filter(isWorkflowFileName).sort();
@@ -60,7 +100,7 @@ export class RecordingGitHub implements GitHubPort {
 
   async createIssue(repo: RepoRef, issue: { title: string; body: string; labels?: string[]; assignees?: string[] }) {
     const number = this.nextNumber++;
-    this.calls.push({ kind: "createIssue", target: `${repo.owner}/${repo.repo}`, details: { ...issue } });
+    this.log.record({ kind: "createIssue", target: `${repo.owner}/${repo.repo}`, details: { ...issue } });
     return { number, url: `https://github.com/${repo.owner}/${repo.repo}/issues/${number}` };
   }
 
@@ -70,7 +110,7 @@ export class RecordingGitHub implements GitHubPort {
 
   async createComment(repo: RepoRef, issueNumber: number, body: string) {
     const id = this.nextNumber++;
-    this.calls.push({ kind: "createComment", target: `${repo.owner}/${repo.repo}#${issueNumber}`, details: { body } });
+    this.log.record({ kind: "createComment", target: `${repo.owner}/${repo.repo}#${issueNumber}`, details: { body } });
     return { id, url: `https://github.com/${repo.owner}/${repo.repo}/issues/${issueNumber}#issuecomment-${id}` };
   }
 
@@ -80,8 +120,8 @@ export class RecordingGitHub implements GitHubPort {
 
   async createCheckRun(repo: RepoRef, input: Parameters<GitHubPort["createCheckRun"]>[1]) {
     const id = this.nextNumber++;
-    this.calls.push({ kind: "createCheckRun", target: `${repo.owner}/${repo.repo}@${input.headSha.slice(0, 7)}`, details: { name: input.name, status: input.status } });
-    this.checkRuns.set(id, { name: input.name, conclusion: input.conclusion, output: input.output });
+    this.log.record({ kind: "createCheckRun", target: `${repo.owner}/${repo.repo}@${input.headSha.slice(0, 7)}`, details: { name: input.name, status: input.status } });
+    this.checkRuns.set(id, { name: input.name, status: input.status, conclusion: input.conclusion, output: input.output, actions: input.actions });
     return { id, url: `https://github.com/${repo.owner}/${repo.repo}/runs/${id}` };
   }
 
@@ -103,19 +143,32 @@ export class RecordingGitHub implements GitHubPort {
 
   async updateCheckRun(repo: RepoRef, checkRunId: number, update: Parameters<GitHubPort["updateCheckRun"]>[2]) {
     const previous = this.checkRuns.get(checkRunId);
-    this.calls.push({ kind: "updateCheckRun", target: `${repo.owner}/${repo.repo}`, details: { id: checkRunId, status: update.status, conclusion: update.conclusion } });
-    this.checkRuns.set(checkRunId, { name: previous?.name ?? "", conclusion: update.conclusion ?? previous?.conclusion, output: update.output ?? previous?.output });
+    this.log.record({ kind: "updateCheckRun", target: `${repo.owner}/${repo.repo}`, details: { id: checkRunId, status: update.status, conclusion: update.conclusion } });
+    // As GitHub keeps them: a field not sent stays; a check run back in progress has no conclusion.
+    const status = update.status ?? previous?.status;
+    this.checkRuns.set(checkRunId, {
+      name: previous?.name ?? "",
+      status,
+      conclusion: status === "completed" ? (update.conclusion ?? previous?.conclusion) : undefined,
+      output: update.output ?? previous?.output,
+      actions: update.actions ?? previous?.actions,
+    });
   }
 }
 
 /** A notifier that records messages instead of sending them; `known` limits the channels it accepts. */
 export class RecordingNotifier implements Notifier {
-  readonly calls: RecordedCall[] = [];
-  constructor(private readonly known?: (channel: string) => boolean) {}
+  readonly calls: RecordedCall[];
+  constructor(
+    private readonly known?: (channel: string) => boolean,
+    private readonly log: CallLog = new CallLog(),
+  ) {
+    this.calls = log.calls;
+  }
   has(channel: string): boolean {
     return this.known ? this.known(channel) : true;
   }
   async send(channel: string, message: { text: string }): Promise<void> {
-    this.calls.push({ kind: "notify", target: channel, details: { text: message.text } });
+    this.log.record({ kind: "notify", target: channel, details: { text: message.text } });
   }
 }

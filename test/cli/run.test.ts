@@ -79,11 +79,11 @@ describe("governance run --dry-run", () => {
   it("exits 2 on bad usage or an unreadable payload, with the reason", () => {
     const dir = workspace({}, { "bad.json": "{ not json" });
     const cases: Array<[string[], RegExp]> = [
-      [["run", "--event", "pull_request", "--payload", "missing.json", "--dry-run"], /cannot read the payload missing\.json: ENOENT/],
-      [["run", "--event", "pull_request", "--payload", "bad.json", "--dry-run"], /the payload bad\.json is not valid JSON/],
-      [["run", "--event", "pull_request", "--payload", "bad.json"], /only --dry-run is available/],
-      [["run", "--payload", "bad.json", "--dry-run"], /--event is required/],
-      [["run", "--event", "x", "--payload", "bad.json", "--dry-run", "--bogus"], /Unknown option '--bogus'/],
+      [["run", "--event", "pull_request", "--payload", "missing.json", "--dry-run"], /^governance: missing\.json: cannot read the payload: ENOENT\n$/],
+      [["run", "--event", "pull_request", "--payload", "bad.json", "--dry-run"], /^governance: bad\.json: the payload is not valid JSON: [^\n]+\n$/],
+      [["run", "--event", "pull_request", "--payload", "bad.json"], /^governance: --dry-run: required: running against GitHub from the command line is not supported yet \(see "governance run --help"\)\n$/],
+      [["run", "--payload", "bad.json", "--dry-run"], /^governance: --event: required \(for example --event code_scanning_alert\.created\)/],
+      [["run", "--event", "x", "--payload", "bad.json", "--dry-run", "--bogus"], /^governance: --bogus: unknown option \(see "governance run --help"\)\n$/],
     ];
     for (const [args, message] of cases) {
       const r = governance(args, dir);
