@@ -3,7 +3,10 @@ import { createIssue } from "./create-issue.js";
 import { notify } from "./notify.js";
 import type { ActionHandler } from "./types.js";
 
-/** The implemented action kinds. A kind missing here fails its step with "not supported yet". */
+/**
+ * The implemented action kinds. A kind missing here fails its step with "not supported yet".
+ * Every kind, implemented or not, declares its parameters in `<kind-in-kebab-case>.schema.json` here.
+ */
 export const ACTIONS: Partial<Record<ActionKind, ActionHandler>> = { createIssue, notify };
 
 export { ActionError, type ActionContext, type ActionHandler } from "./types.js";

@@ -10,7 +10,11 @@ import { closest } from "./suggest.js";
 import type { SourceMap } from "./source.js";
 import { formHint, synonymHint, typeHint } from "./value-hints.js";
 
-/** Where the published schema lives: `schema/workflow.schema.json` at the package root. */
+/**
+ * Where the published schema lives: `schema/workflow.schema.json` at the package root. It is
+ * assembled by `node scripts/build-schema.mjs` from `workflow.base.schema.json` beside this file
+ * and one `src/actions/<kind>.schema.json` per action kind: edit those, then run the script.
+ */
 export const SCHEMA_URL = new URL("../../schema/workflow.schema.json", import.meta.url);
 
 let validator: ValidateFunction | undefined;
