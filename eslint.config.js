@@ -1,6 +1,8 @@
-// ESLint flat config: typescript-eslint's recommended rules, plus the layer rule of the
-// architecture: inner layers never import frameworks, API clients or database drivers.
+// ESLint flat config: typescript-eslint's recommended rules, plus the two import rules of the
+// architecture (README › Architecture): inner layers never import frameworks, API clients or
+// database drivers; and imports between the folders of src/ point down the floors, without cycles.
 import js from "@eslint/js";
+import importX, { createNodeResolver } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
 const OUTER_WORLD = [
@@ -9,6 +11,83 @@ const OUTER_WORLD = [
   { group: ["kysely", "better-sqlite3", "pg", "pg-boss"], message: "Inner layers do not touch the database: go through the store port in src/domain." },
   { group: ["fastify", "express", "undici", "node:http", "node:https", "http", "https"], message: "Inner layers do no HTTP: go through a port in src/domain." },
 ];
+
+// The floors of src/, top first: the README's `main → index / services → cli / handlers / api →
+// github / engine → workflows / store / queue / actions / config / notify → domain`, with the
+// folders and top-level files it leaves out put where their imports say. A module ("engine/" is
+// a folder, "startup.ts" a file) may import any module on a floor below its own; beside it, on
+// its own floor, only what SIDEWAYS lists; above it, nothing.
+const FLOORS = [
+  ["main.ts"],
+  ["index.ts", "engine-thread.ts", "services.ts"],
+  ["cli/", "handlers/", "api/", "http/"],
+  ["github/", "engine/", "startup.ts"],
+  ["workflows/", "store/", "queue/", "actions/", "config/", "notify/", "watchdog.ts", "version.ts"],
+  ["domain/"],
+];
+
+/** Imports beside a module, on its own floor, that are allowed (each one way only: no cycle between folders). */
+const SIDEWAYS = {
+  "index.ts": ["engine-thread.ts", "services.ts"], // the composition root starts the engine thread and builds the services
+  "engine-thread.ts": ["services.ts"], // the engine thread builds the same services as the app
+  "cli/": ["handlers/"], // the dry run maps a webhook event to a delivery exactly as the app does
+  "http/": ["handlers/"], // the webhook middleware hands a checked body to the handlers' route and limits
+  "actions/": ["workflows/"], // the notify action reads the notify rules of the workflow format
+  "config/": ["workflows/"], // the operator config reuses the format's sources, paths and suggestions
+  "notify/": ["config/"], // the notifier reads its webhook settings and redaction from the operator config
+};
+
+/** Imports below a module that are not allowed all the same, and why. */
+const NOT_DOWN = {
+  // The store, the queue and the notifier are adapters (Postgres and pg-boss are planned): the
+  // engine reaches them through the ports in domain/, never their implementation.
+  "engine/": { modules: ["store/", "queue/", "notify/"], why: "the engine reaches adapters through the ports in domain/" },
+};
+
+/**
+ * Named exceptions: one file of a forbidden module that a module may still import, and why.
+ * Each is a known debt; remove the entry when it is paid.
+ */
+const EXCEPTIONS = {
+  // The notifier posts over the same keep-alive agents and redirect test as the GitHub fetch.
+  // The fix is to move `transportFor` and `isRedirect` (and the agents) out of github/ to a
+  // module of their own on a lower floor.
+  "notify/": { "github/": ["http-fetch.ts"] },
+};
+
+const floorOf = (module) => FLOORS.findIndex((floor) => floor.includes(module));
+const pathOf = (module) => `src/${module.replace(/\/$/, "")}`;
+
+/** What `module` may import: every module on a lower floor, minus NOT_DOWN, plus SIDEWAYS. */
+function allowedImports(module) {
+  const below = FLOORS.slice(floorOf(module) + 1).flat();
+  const notDown = NOT_DOWN[module]?.modules ?? [];
+  return [...(SIDEWAYS[module] ?? []), ...below.filter((m) => !notDown.includes(m))];
+}
+
+/** One zone of import-x/no-restricted-paths per forbidden (importer, imported) pair, each saying why. */
+function layerZones() {
+  const zones = [];
+  for (const module of FLOORS.flat()) {
+    const allowed = allowedImports(module);
+    const may = allowed.length > 0 ? `${module} may import ${allowed.join(", ")}` : `${module} imports nothing from the other modules of src/`;
+    for (const other of FLOORS.flat()) {
+      if (other === module || allowed.includes(other)) continue;
+      const why =
+        floorOf(other) < floorOf(module) ? `${other} is on a floor above it`
+        : floorOf(other) === floorOf(module) ? `${other} is beside it on the same floor`
+        : NOT_DOWN[module].why;
+      const except = EXCEPTIONS[module]?.[other];
+      zones.push({
+        target: pathOf(module),
+        from: pathOf(other),
+        ...(except ? { except: except.map((file) => `./${file}`) } : {}),
+        message: `Layer rule (README › Architecture): ${module} may not import ${other}: ${why}. ${may}.`,
+      });
+    }
+  }
+  return zones;
+}
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "data/"] },
@@ -38,17 +117,18 @@ export default tseslint.config(
     rules: { "no-restricted-imports": ["error", { patterns: OUTER_WORLD }] },
   },
   {
-    files: ["src/domain/**/*.ts"],
+    // The floors, and no cycles: import-x resolves `./x.js` to the `./x.ts` TypeScript compiles it from.
+    files: ["src/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".js"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".js", ".json", ".node"], extensionAlias: { ".js": [".ts", ".js"] } })],
+    },
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            ...OUTER_WORLD,
-            { group: ["../*", "!../domain/*"], message: "src/domain is the ground floor: it imports nothing from the project's other layers." },
-          ],
-        },
-      ],
+      "import-x/no-restricted-paths": ["error", { basePath: import.meta.dirname, zones: layerZones() }],
+      // Type-only imports vanish at compile time, so import-x does not count them in a cycle.
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
     },
   },
 );

@@ -12,3 +12,15 @@ export class RateLimitError extends Error {
     super(message);
   }
 }
+
+/**
+ * Thrown by a job handler when trying again cannot help (bad input, a record that is gone): the
+ * worker gives the job up at once. It lives here, not in queue/, so that the engine's handlers
+ * throw the same class whichever queue runs them (`instanceof` needs one class).
+ */
+export class NonRetriableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "NonRetriableError";
+  }
+}

@@ -1,25 +1,15 @@
 import { v7 as uuidv7 } from "uuid";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
-import type { Clock, GitHubPort, JobHolder, Logger, Store } from "../domain/ports.js";
+import type { GitHubPort, JobHolder } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
-import type { WorkflowFile } from "../workflows/index.js";
 import { matchWorkflow, needsChangedFiles } from "../workflows/match.js";
+import type { IntakeDeps } from "./intake-deps.js";
 import { newRun } from "./new-run.js";
 import { manualRun, scheduledRun } from "./requested-runs.js";
 import { applySignal } from "./signals.js";
-import type { WorkflowSource } from "./workflow-source.js";
 
 /** Pull request actions after which a changed `.governance/` folder is validated. */
 const VALIDATE_ON = new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
-
-export interface IntakeDeps {
-  store: Store;
-  clock: Clock;
-  log: Logger;
-  source: WorkflowSource;
-  /** Posts the `governance / validate` check run for a pull request's own `.governance/` files. */
-  reportValidation(github: GitHubPort, delivery: Delivery, headSha: string, files: WorkflowFile[]): Promise<void>;
-}
 
 /** What a delivery left to execute. */
 export interface DeliveryRuns {

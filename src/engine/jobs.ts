@@ -1,9 +1,11 @@
 import type { ActionHandler } from "../actions/index.js";
+import { NonRetriableError } from "../domain/errors.js";
 import type { Delivery } from "../domain/events.js";
+import type { JobContext } from "../domain/job-context.js";
 import type { GitHubPort, GitHubPortFactory, Job, Notifier, RunReporter } from "../domain/ports.js";
 import type { ActionKind } from "../domain/workflow.js";
-import { NonRetriableError, type JobContext } from "../queue/worker.js";
-import { processDelivery, validateHead, type IntakeDeps } from "./intake.js";
+import type { IntakeDeps } from "./intake-deps.js";
+import { processDelivery, validateHead } from "./intake.js";
 import { changeRun, endSteps, isFinishedRun } from "./run-writer.js";
 import { executeRun, runJob } from "./runner.js";
 

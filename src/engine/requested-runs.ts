@@ -1,16 +1,14 @@
 import { once } from "../actions/once.js";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
-import type { GitHubPort } from "../domain/ports.js";
+import { canRunByHand, type GitHubPort } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
 import type { ManualConfig } from "../domain/workflow.js";
 import { findWorkflow } from "../workflows/find-workflow.js";
 import { resolveInputs } from "../workflows/inputs.js";
-import type { IntakeDeps } from "./intake.js";
+import type { IntakeDeps } from "./intake-deps.js";
 import { newRun } from "./new-run.js";
 import type { LoadedFolder } from "./workflow-source.js";
 
-/** Who may start a workflow by hand: people who could change the repository anyway. */
-const MAY_RUN = new Set(["admin", "maintain", "write"]);
 
 /**
  * `/governance run <workflow> [key=value…]`: the named workflow of the default branch, if it has
@@ -40,7 +38,7 @@ export async function manualRun(
     return undefined;
   };
   const permission = await github.getPermission(repo, trigger.actor);
-  if (!MAY_RUN.has(permission)) return refuse(`cannot start workflows here: that needs write access to ${delivery.repository.fullName}.`);
+  if (!canRunByHand(permission)) return refuse(`cannot start workflows here: that needs write access to ${delivery.repository.fullName}.`);
   const found = findWorkflow(trigger.workflow, folder.workflows);
   if (!found.ok) return refuse(found.message);
   const spec = found.match.workflow.triggers.find((t) => t.type === "manual")?.config as ManualConfig | undefined;

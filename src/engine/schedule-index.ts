@@ -1,6 +1,6 @@
+import { NonRetriableError } from "../domain/errors.js";
 import type { RepositoryInfo } from "../domain/events.js";
 import { JOB_PRIORITY, type Clock, type GitHubPort, type GitHubPortFactory, type Job, type Logger, type ScheduleEntry, type Store } from "../domain/ports.js";
-import { NonRetriableError } from "../queue/worker.js";
 import { DEFAULT_TIMEZONE, nextTickAfter } from "../workflows/cron.js";
 import type { LoadedWorkflow, WorkflowSource } from "./workflow-source.js";
 

@@ -1,3 +1,8 @@
+import { cutAt, cutAtLine } from "../domain/text.js";
+
+// Re-exported for the renderers: the cut itself is in domain/, so the notifier can share it.
+export { cutAtLine } from "../domain/text.js";
+
 /** GitHub's cap on a check run's `output.summary` and `output.text`, in characters. */
 export const GITHUB_TEXT_LIMIT = 65_535;
 
@@ -7,9 +12,6 @@ export type TruncationMarker = (omitted: number) => string;
 /** The default marker: says plainly that something is missing, and why. */
 export const defaultMarker: TruncationMarker = (omitted) =>
   `\n\n… truncated: ${omitted.toLocaleString("en-US")} more characters not shown (GitHub allows ${GITHUB_TEXT_LIMIT.toLocaleString("en-US")})`;
-
-/** Cuts that land further back than this fraction of the budget give up on the line boundary. */
-const MIN_LINE_CUT = 0.5;
 
 /**
  * Shortens `text` to at most `limit` characters, cutting at a line boundary when one is near,
@@ -24,24 +26,4 @@ export function truncate(text: string, limit = GITHUB_TEXT_LIMIT, marker: Trunca
   if (budget <= 0) return cutAt(text, limit); // no room for a marker: a hard cut still respects the limit
   const kept = cutAtLine(text, budget);
   return kept + markerFor(text.length - kept.length);
-}
-
-/**
- * The longest prefix of `text` of at most `max` characters that ends at a line boundary (the
- * newline dropped), or a plain cut when the last boundary is too far back. Never splits a
- * surrogate pair: JavaScript counts UTF-16 units, GitHub counts characters, so a count in
- * units is always safe against GitHub's limit.
- */
-export function cutAtLine(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const newline = text.lastIndexOf("\n", max);
-  if (newline >= max * MIN_LINE_CUT) return text.slice(0, newline);
-  return cutAt(text, max);
-}
-
-function cutAt(text: string, max: number): string {
-  let end = Math.max(0, max);
-  const code = text.charCodeAt(end - 1);
-  if (end > 0 && code >= 0xd800 && code <= 0xdbff) end--; // a high surrogate without its pair
-  return text.slice(0, end);
 }

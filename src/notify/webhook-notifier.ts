@@ -2,8 +2,8 @@ import { GOVERNANCE_CONFIG_ENV, type OperatorConfig } from "../config/operator-c
 import { showKey } from "../config/redact.js";
 import { webhookUrlProblem } from "../config/webhook-url.js";
 import type { Notifier } from "../domain/ports.js";
+import { cutAtLine } from "../domain/text.js";
 import { isRedirect, transportFor } from "../github/http-fetch.js";
-import { cutAtLine } from "../github/truncate.js";
 
 /**
  * Delivers notify messages to Slack-compatible incoming webhooks. A webhook URL is a bearer

@@ -1,21 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { RateLimitError } from "../domain/errors.js";
+import { NonRetriableError, RateLimitError } from "../domain/errors.js";
+import type { JobContext } from "../domain/job-context.js";
 import type { Clock, Job, Logger, Store } from "../domain/ports.js";
 import { exponentialBackoff, type Backoff } from "./backoff.js";
-import { NonRetriableError } from "./errors.js";
 
-export { NonRetriableError } from "./errors.js";
+// Re-exported for the worker's callers; both live in domain/ so that job handlers need not import the queue.
+export { NonRetriableError } from "../domain/errors.js";
+export type { JobContext } from "../domain/job-context.js";
 export { exponentialBackoff, type Backoff } from "./backoff.js";
-
-/** What a handler gets besides its job. */
-export interface JobContext {
-  /** Aborted when this worker lost the job's lease (another worker may run it now) or stops: end at the next safe point. */
-  signal: AbortSignal;
-  workerId: string;
-  /** Whether this worker still holds the job's lease (and renews it): ask before an effect that another holder may be making. */
-  holdsLease(): Promise<boolean>;
-}
 
 /** Runs one job. Throw to fail it: a `NonRetriableError` gives it up, anything else retries it. */
 export type JobHandler = (job: Job, context: JobContext) => Promise<void>;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { NonRetriableError as DomainNonRetriableError } from "../../src/domain/errors.js";
 import type { Clock, Job, Store } from "../../src/domain/ports.js";
 import { exponentialBackoff, NonRetriableError, Worker, type JobHandler, type WorkerOptions } from "../../src/queue/worker.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -155,6 +156,19 @@ describe("Worker retries", () => {
     expect(calls).toBe(1);
     expect(await nothingLeft()).toBe(true);
     expect(logs.find((l) => l.level === "error")).toMatchObject({ obj: { reason: "delivery d-1 is not in the store" } });
+  });
+
+  it("gives up at once on the NonRetriableError the engine throws, from domain/", async () => {
+    expect(NonRetriableError).toBe(DomainNonRetriableError);
+    const w = worker({
+      t: async () => {
+        throw new DomainNonRetriableError("run r-1 is gone");
+      },
+    });
+    await store.enqueue({ type: "t", payload: {}, maxAttempts: 5 });
+    expect(await w.drain()).toBe(1);
+    expect(await nothingLeft()).toBe(true);
+    expect(logs.find((l) => l.level === "error")).toMatchObject({ obj: { reason: "run r-1 is gone" } });
   });
 
   it("fails a job of an unknown type at once, without retry", async () => {
