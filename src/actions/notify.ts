@@ -1,4 +1,5 @@
 import type { CommentRef, RepoRef } from "../domain/ports.js";
+import { issueOpenedBy } from "../domain/run.js";
 import { notifyComments } from "../workflows/notify-rules.js";
 import { marker } from "./markers.js";
 import { once, recordEffect } from "./once.js";
@@ -83,18 +84,12 @@ function commentTarget(ctx: ActionContext): { repo: RepoRef; number: number } | 
   const issue = (ctx.delivery.payload as { issue?: { number?: number } } | undefined)?.issue;
   if (typeof issue?.number === "number") return { repo: here, number: issue.number };
   for (const step of ctx.lineage) {
-    const number = step.status === "succeeded" ? openedIssue(step) : undefined;
-    if (number === undefined) continue;
-    const project = (step.parameters as { project?: string } | undefined)?.project;
-    return { repo: { owner: ctx.repository.owner, repo: project ?? ctx.repository.name }, number };
+    const opened = issueOpenedBy(step, ctx.repository.fullName);
+    if (!opened) continue;
+    const [owner, repo] = opened.repository.split("/") as [string, string];
+    return { repo: { owner, repo }, number: opened.number };
   }
   return undefined;
-}
-
-/** The issue a step opened: createIssue's `number`, assignTask's `issueNumber`. */
-function openedIssue(step: { kind?: string; outputs?: Record<string, unknown> }): number | undefined {
-  const value = step.kind === "createIssue" ? step.outputs?.number : step.kind === "assignTask" ? (step.outputs?.issueNumber ?? step.outputs?.number) : undefined;
-  return typeof value === "number" ? value : undefined;
 }
 
 async function postComment(ctx: ActionContext, text: string): Promise<CommentRef> {

@@ -88,6 +88,18 @@ export interface CheckRunUpdate {
 }
 
 /** What the engine and the actions need from GitHub, for one installation. */
+/** A user's permission on a repository, as GitHub names it. */
+export type RepositoryPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+/**
+ * Whether a permission lets its holder start or stop runs by hand (a `/governance run`
+ * comment, the Cancel run button): write access or more, people who could change the
+ * repository anyway.
+ */
+export function canRunByHand(permission: RepositoryPermission): boolean {
+  return permission === "admin" || permission === "maintain" || permission === "write";
+}
+
 export interface GitHubPort {
   /** Reads `.governance/` at a branch name or commit sha, in as few requests as GitHub allows. */
   readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder>;
@@ -101,7 +113,7 @@ export interface GitHubPort {
   createComment(repo: RepoRef, issueNumber: number, body: string): Promise<CommentRef>;
   findCommentByMarker(repo: RepoRef, issueNumber: number, marker: string, since: Date): Promise<CommentRef | undefined>;
   /** A user's permission on a repository: admin, maintain, write, triage, read or none. */
-  getPermission(repo: RepoRef, user: string): Promise<"admin" | "maintain" | "write" | "triage" | "read" | "none">;
+  getPermission(repo: RepoRef, user: string): Promise<RepositoryPermission>;
   /** Whether a user is an active member of an organisation's team. */
   isTeamMember(org: string, teamSlug: string, user: string): Promise<boolean>;
   /** The repositories an installation can see (for the schedule index). */

@@ -100,9 +100,38 @@ export interface Run {
   log: LogEntry[];
 }
 
-/** Numbers of the issues a run opened in its own repository (createIssue without a `project`): their comments may vote on its approvals. */
-export function issuesOpenedInRepository(steps: readonly StepRecord[]): number[] {
-  return steps
-    .filter((s) => s.kind === "createIssue" && typeof s.outputs?.number === "number" && !(s.parameters as { project?: string } | undefined)?.project)
-    .map((s) => s.outputs!.number as number);
+/** The URL of a run's check run on GitHub (`expressions: run.url`, check-run links), or "" before it has one. */
+export function runUrl(run: Pick<Run, "checkRunId">, repositoryUrl: string): string {
+  return run.checkRunId ? `${repositoryUrl}/runs/${run.checkRunId}` : "";
+}
+
+/** An issue, by its repository (`owner/name`) and number. */
+export interface OpenedIssue {
+  repository: string;
+  number: number;
+}
+
+/**
+ * The issue a step execution opened, if it did: a succeeded createIssue (its `number`) or
+ * assignTask (its `issueNumber`, or `number`), in the step's `project` (a repository of the
+ * run's owner) or else the run's own repository. The one answer to "which issue did this run
+ * open", for waits on it, comments on it and votes from it.
+ */
+export function issueOpenedBy(step: StepRecord, runRepository: string): OpenedIssue | undefined {
+  if (step.status !== "succeeded") return undefined;
+  const outputs = step.outputs;
+  const value = step.kind === "createIssue" ? outputs?.number : step.kind === "assignTask" ? (outputs?.issueNumber ?? outputs?.number) : undefined;
+  if (typeof value !== "number") return undefined;
+  const project = (step.parameters as { project?: unknown } | undefined)?.project;
+  const owner = runRepository.split("/")[0]!;
+  return { repository: typeof project === "string" && project !== "" ? `${owner}/${project}` : runRepository, number: value };
+}
+
+/** Numbers of the issues a run opened in its own repository (issueOpenedBy): their comments may vote on its approvals. */
+export function issuesOpenedInRepository(run: { repository: string; steps: readonly StepRecord[] }): number[] {
+  const here = run.repository.toLowerCase();
+  return run.steps.flatMap((s) => {
+    const opened = issueOpenedBy(s, run.repository);
+    return opened && opened.repository.toLowerCase() === here ? [opened.number] : [];
+  });
 }

@@ -1,5 +1,5 @@
 import type { Delivery, TriggerEvent } from "../domain/events.js";
-import type { Run } from "../domain/run.js";
+import { runUrl, type Run } from "../domain/run.js";
 import type { ManualConfig } from "../domain/workflow.js";
 import { toCelValue } from "../workflows/evaluate.js";
 import { resolveInputs } from "../workflows/inputs.js";
@@ -11,10 +11,6 @@ function manualInputs(run: Run, given: Record<string, string>): Record<string, u
   return resolved.ok ? resolved.values : { ...given };
 }
 
-/** The URL of a run's check run on GitHub, when it has one. */
-export function runUrl(run: Run, repositoryUrl: string): string {
-  return run.checkRunId ? `${repositoryUrl}/runs/${run.checkRunId}` : "";
-}
 
 /** Outputs of the steps that succeeded so far, by step id (the latest execution wins). */
 export function stepOutputs(run: Run): Record<string, Record<string, unknown>> {

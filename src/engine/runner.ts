@@ -7,12 +7,12 @@ import type { LogEntry, LogLevel, Run, StepRecord } from "../domain/run.js";
 import type { ActionKind, Step } from "../domain/workflow.js";
 import { parseDuration } from "../workflows/durations.js";
 import { evaluateCondition, renderParametersAll } from "../workflows/evaluate.js";
-import { stepEdges } from "../workflows/graph.js";
+import { routeOutcome, stepEdges } from "../workflows/graph.js";
 import { expressionContext, stepOutputs } from "./context.js";
 import { lineage, locate, type Ready } from "./replay.js";
 import { endSteps, isFinishedRun } from "./run-writer.js";
 import { isTransient, retryDelayMs } from "./transient.js";
-import { dueAt, dueOutcome, routeOutcome, startApproval, startWait } from "./waits.js";
+import { dueAt, dueOutcome, startApproval, startWait } from "./waits.js";
 
 /** Bound on step executions in one run, whatever the workflow says: a last line of defence. */
 export const MAX_STEP_EXECUTIONS = 1000;

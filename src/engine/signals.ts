@@ -1,5 +1,5 @@
 import type { Delivery, Signal } from "../domain/events.js";
-import type { Clock, GitHubPort, Logger, Store } from "../domain/ports.js";
+import { canRunByHand, type Clock, type GitHubPort, type Logger, type Store } from "../domain/ports.js";
 import { issuesOpenedInRepository, type ApprovalVote, type LogEntry, type Run, type StepRecord } from "../domain/run.js";
 import { changeRun, isFinishedRun } from "./run-writer.js";
 import { completeWaiting, runJob, voteIssues } from "./runner.js";
@@ -26,7 +26,7 @@ export async function applySignal(delivery: Delivery, signal: Signal, github: Gi
     if (!run || run.repository !== delivery.repository.fullName || isFinishedRun(run)) return [];
     // Stopping a run takes the same right as starting one by hand.
     const permission = await github.getPermission({ owner: delivery.repository.owner, repo: delivery.repository.name }, signal.actor);
-    if (!["admin", "maintain", "write"].includes(permission)) {
+    if (!canRunByHand(permission)) {
       await changeRun(deps.store, run.id, (current) => ({ run: current, log: [entry(deps, "warn", `ignored a cancel from ${signal.actor}: cancelling needs write access`)] }));
       return [];
     }
@@ -122,7 +122,7 @@ async function applyToRecord(
 async function concernsIssue(run: Run, issueNumber: number | undefined, store: Store): Promise<boolean> {
   if (issueNumber === undefined) return false;
   const origin = await store.getDelivery(run.deliveryId);
-  return (origin !== undefined && voteIssues(origin, origin.triggers[run.triggerIndex]).includes(issueNumber)) || issuesOpenedInRepository(run.steps).includes(issueNumber);
+  return (origin !== undefined && voteIssues(origin, origin.triggers[run.triggerIndex]).includes(issueNumber)) || issuesOpenedInRepository(run).includes(issueNumber);
 }
 
 /** Why a vote does not count, if it does not: not an approver, or the author of the change. */

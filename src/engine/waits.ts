@@ -1,6 +1,6 @@
 import type { TriggerEvent } from "../domain/events.js";
-import type { Run, StepRecord, WaitState } from "../domain/run.js";
-import type { ApprovalStep, Step, WaitStep } from "../domain/workflow.js";
+import { issueOpenedBy, type Run, type StepRecord, type WaitState } from "../domain/run.js";
+import type { ApprovalStep, WaitStep } from "../domain/workflow.js";
 import { parseDuration } from "../workflows/durations.js";
 
 /** What starting an approval or wait step leads to: a wait, or (a time already past) an outcome. */
@@ -47,14 +47,11 @@ export function startWait(step: WaitStep, run: Run, trigger: TriggerEvent, now: 
   }
 }
 
-/** `owner/repo#number` of the issue a createIssue (or assignTask) step of this run opened. */
+/** `owner/repo#number` of the issue a createIssue or assignTask step of this run opened (the named step's, else the latest). */
 function openedIssue(run: Run, stepId: string | undefined): string | undefined {
-  const candidates = run.steps.filter((s) => s.status === "succeeded" && (s.kind === "createIssue" || s.kind === "assignTask") && typeof s.outputs?.number === "number");
-  const record = stepId ? candidates.filter((s) => s.stepId === stepId).at(-1) : candidates.at(-1);
-  if (!record) return undefined;
-  const owner = run.repository.split("/")[0]!;
-  const project = (record.parameters as { project?: string } | undefined)?.project;
-  return `${project ? `${owner}/${project}` : run.repository}#${String(record.outputs!.number)}`;
+  const opened = run.steps.filter((s) => stepId === undefined || s.stepId === stepId).flatMap((s) => issueOpenedBy(s, run.repository) ?? []);
+  const last = opened.at(-1);
+  return last ? `${last.repository}#${String(last.number)}` : undefined;
 }
 
 /** The earliest time a waiting record needs attention, if it has one. */
@@ -79,24 +76,3 @@ export function dueOutcome(record: StepRecord, now: Date): "done" | "timedOut" |
   }
 }
 
-/**
- * Where an approval or wait continues after an outcome. `approved` and `done` continue with the
- * mapped steps, a list `next`, or the following step; `rejected` and `timedOut` only where the
- * mapping names them: otherwise the step fails, and says why.
- */
-export function routeOutcome(steps: readonly Step[], index: number, outcome: string): { next: string[] } | { error: string } {
-  const step = steps[index]!;
-  const next = step.next as unknown;
-  const continuing = outcome === "approved" || outcome === "done";
-  const following = steps[index + 1] ? [steps[index + 1]!.id] : [];
-  if (Array.isArray(next)) {
-    if (continuing) return { next: next as string[] };
-  } else if (next && typeof next === "object") {
-    const mapped = (next as Record<string, string[] | undefined>)[outcome];
-    if (mapped) return { next: mapped };
-    if (continuing) return { next: following };
-  } else if (continuing) {
-    return { next: following };
-  }
-  return { error: outcome === "rejected" ? "the approval was rejected" : outcome === "timedOut" ? "it timed out" : `no step follows the outcome ${outcome}` };
-}

@@ -1,7 +1,7 @@
 import { once } from "../actions/once.js";
 import type { RepositoryInfo } from "../domain/events.js";
 import type { Clock, GitHubPort, RunReporter, Store } from "../domain/ports.js";
-import type { Run } from "../domain/run.js";
+import { runUrl, type Run } from "../domain/run.js";
 import { approvalButtons, cancelButton } from "./check-buttons.js";
 import { renderRunCheck } from "./render-run.js";
 
@@ -36,7 +36,7 @@ export function checkRunReporter(github: GitHubPort, repository: RepositoryInfo,
 
     async progress(run) {
       if (!run.checkRunId) return;
-      const view = renderRunCheck(run, { runUrl: `${repository.url}/runs/${run.checkRunId}` });
+      const view = renderRunCheck(run, { runUrl: runUrl(run, repository.url) });
       const approval = pendingApproval(run);
       const output = { title: view.title, summary: view.summary + approvalsSection(run), text: view.text };
       // A run waiting for people shows action_required with its buttons; GitHub lets a
@@ -50,7 +50,7 @@ export function checkRunReporter(github: GitHubPort, repository: RepositoryInfo,
 
     async finished(run) {
       if (!run.checkRunId) return;
-      const view = renderRunCheck(run, { runUrl: `${repository.url}/runs/${run.checkRunId}` });
+      const view = renderRunCheck(run, { runUrl: runUrl(run, repository.url) });
       await github.updateCheckRun(repo, run.checkRunId, {
         status: view.status,
         ...(view.conclusion ? { conclusion: view.conclusion } : {}),

@@ -5,19 +5,13 @@ import {
   findingFromDependabotAlert,
   findingFromSecretScanningAlert,
   isOpeningAction,
+  isResolvingAction,
 } from "../workflows/findings.js";
 
 const MAPPERS: Record<string, (payload: never) => Finding | undefined> = {
   code_scanning_alert: findingFromCodeScanningAlert,
   dependabot_alert: findingFromDependabotAlert,
   secret_scanning_alert: findingFromSecretScanningAlert,
-};
-
-/** The actions after which an alert no longer needs fixing: what `wait: { for: alertResolved }` waits for. */
-const RESOLVING_ACTIONS: Record<string, readonly string[]> = {
-  code_scanning_alert: ["fixed", "closed_by_user"],
-  dependabot_alert: ["fixed", "dismissed", "auto_dismissed"],
-  secret_scanning_alert: ["resolved"],
 };
 
 /**
@@ -31,7 +25,7 @@ export function scanAlertTriggers(event: string, action: string | undefined, pay
     const finding = map(payload as never);
     return finding ? [{ kind: "finding", action, finding }] : [];
   }
-  if (RESOLVING_ACTIONS[event]?.includes(action)) {
+  if (isResolvingAction(event, action)) {
     const finding = map(payload as never);
     return finding ? [{ kind: "signal", signal: { type: "alertResolved", fingerprint: finding.fingerprint, state: action, at: now.toISOString() } }] : [];
   }

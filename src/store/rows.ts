@@ -140,7 +140,7 @@ export function waitRowsOf(run: Pick<Run, "id" | "repository"> & { steps: readon
         // Votes come as comments on the run's pull request or event issue, or on an issue the
         // run opened in its own repository (a parallel branch may open one while it waits).
         // Runs from before the index kept no issue list: any comment of the repository may concern them.
-        const opened = issuesOpenedInRepository(run.steps);
+        const opened = issuesOpenedInRepository(run);
         for (const target of w.issues ? [...new Set([...w.issues, ...opened])].map((n) => `#${n}`) : ["*"]) row("approval", target, w.timeoutAt);
         break;
       }

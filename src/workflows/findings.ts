@@ -24,6 +24,19 @@ export const OPENING_ACTIONS = {
   repository_dispatch: ["scan-result"],
 } as const satisfies Record<string, readonly string[]>;
 
+/** Per alert event, the actions after which the alert no longer needs fixing: what `wait: { for: alertResolved }` waits for. */
+export const RESOLVING_ACTIONS = {
+  code_scanning_alert: ["fixed", "closed_by_user"],
+  dependabot_alert: ["fixed", "dismissed", "auto_dismissed"],
+  secret_scanning_alert: ["resolved"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Whether a webhook event and action mean that an alert was fixed, dismissed or resolved. */
+export function isResolvingAction(event: string, action: string | undefined): boolean {
+  if (action === undefined || !Object.hasOwn(RESOLVING_ACTIONS, event)) return false;
+  return (RESOLVING_ACTIONS[event as keyof typeof RESOLVING_ACTIONS] as readonly string[]).includes(action);
+}
+
 /** Whether a webhook event and action mean that a finding appeared. */
 export function isOpeningAction(event: string, action: string | undefined): boolean {
   if (action === undefined || !Object.hasOwn(OPENING_ACTIONS, event)) return false;

@@ -1,21 +1,43 @@
 import type { Step } from "../domain/workflow.js";
 
+/** The outcomes a step can end with, by type: where each goes is `routeOutcome`'s to say. */
+const OUTCOMES: Partial<Record<Step["type"], readonly string[]>> = { approval: ["approved", "rejected", "timedOut"], wait: ["done", "timedOut"] };
+
 /**
- * The ids a step can continue with, whatever the outcome. A step without `next` continues with
+ * The ids a step can continue with, whatever the outcome: a decision's cases, else every
+ * outcome's route (an action's only outcome is `done`). A step without `next` continues with
  * the following step; an outcome mapping without `approved` (approval) or `done` (wait) does too.
  */
 export function stepEdges(steps: readonly Step[], index: number): string[] {
   const step = steps[index]!;
-  const following = steps[index + 1]?.id;
-  const next = step.next as unknown;
-  if (Array.isArray(next)) return next as string[];
   if (step.type === "decision") return [...step.next.when.flatMap((c) => c.then), ...(step.next.else ?? [])];
-  if (next === undefined) return following === undefined ? [] : [following];
-  const mapping = next as Record<string, string[]>;
-  const continuing = step.type === "approval" ? "approved" : "done";
-  const targets = Object.values(mapping).flat();
-  if (mapping[continuing] === undefined && following !== undefined) targets.push(following);
-  return targets;
+  return (OUTCOMES[step.type] ?? ["done"]).flatMap((outcome) => {
+    const route = routeOutcome(steps, index, outcome);
+    return "next" in route ? route.next : [];
+  });
+}
+
+/**
+ * Where a step continues after an outcome: the one routing rule, for the runner and for
+ * validation alike. `approved` and `done` continue with the mapped steps, a list `next`, or
+ * the following step; `rejected` and `timedOut` only where the mapping names them: otherwise
+ * the step fails, and says why.
+ */
+export function routeOutcome(steps: readonly Step[], index: number, outcome: string): { next: string[] } | { error: string } {
+  const step = steps[index]!;
+  const next = step.next as unknown;
+  const continuing = outcome === "approved" || outcome === "done";
+  const following = steps[index + 1] ? [steps[index + 1]!.id] : [];
+  if (Array.isArray(next)) {
+    if (continuing) return { next: next as string[] };
+  } else if (next && typeof next === "object") {
+    const mapped = (next as Record<string, string[] | undefined>)[outcome];
+    if (mapped) return { next: mapped };
+    if (continuing) return { next: following };
+  } else if (continuing) {
+    return { next: following };
+  }
+  return { error: outcome === "rejected" ? "the approval was rejected" : outcome === "timedOut" ? "it timed out" : `no step follows the outcome ${outcome}` };
 }
 
 /**

@@ -27,7 +27,9 @@ describe("SIGTERM", () => {
       const first = await startApp({ standIn, workDir: work, pacing: false, env });
       const sent = await sendAlerts({ url: first.webhookUrl, secret: WEBHOOK_SECRET, template: alertTemplate(), installations: ids(8101, ALERTS), count: ALERTS, concurrency: ALERTS });
       expect(sent.accepted).toBe(ALERTS);
-      expect(await standIn.waitUntil(() => standIn.calls() > 0, { timeoutMs: 20_000 })).toBe(true);
+      // Jobs in hand: their installations' tokens are asked for (the app's own start-up listing does not count).
+      const tokenRequests = () => Object.entries(standIn.stats.byRoute as Record<string, number>).filter(([route]) => route.includes("access_tokens")).reduce((n, [, count]) => n + (count as number), 0);
+      expect(await standIn.waitUntil(() => tokenRequests() > 0, { timeoutMs: 20_000 })).toBe(true);
       const exited = new Promise<number | null>((resolve) => first.child.once("exit", (code) => resolve(code)));
       const t0 = Date.now();
       first.child.kill("SIGTERM");
