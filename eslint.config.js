@@ -13,7 +13,7 @@ const OUTER_WORLD = [
 ];
 
 // The floors of src/, top first: the README's `main → index / services → cli / handlers / api →
-// github / engine → workflows / store / queue / actions / config / notify → domain`, with the
+// github / engine → workflows / store / queue / actions / config / notify → events → domain`, with the
 // folders and top-level files it leaves out put where their imports say. A module ("engine/" is
 // a folder, "startup.ts" a file) may import any module on a floor below its own; beside it, on
 // its own floor, only what SIDEWAYS lists; above it, nothing.
@@ -23,6 +23,9 @@ const FLOORS = [
   ["cli/", "handlers/", "api/", "http/"],
   ["github/", "engine/", "startup.ts"],
   ["workflows/", "store/", "queue/", "actions/", "config/", "notify/", "watchdog.ts", "version.ts"],
+  // Webhook normalisation (payload readers, findings, severities, dispatch parsing): below the
+  // workflow format, which matches findings by severity.
+  ["events/"],
   ["domain/"],
 ];
 
@@ -113,7 +116,7 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    files: ["src/domain/**/*.ts", "src/workflows/**/*.ts", "src/engine/**/*.ts", "src/actions/**/*.ts"],
+    files: ["src/domain/**/*.ts", "src/events/**/*.ts", "src/workflows/**/*.ts", "src/engine/**/*.ts", "src/actions/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: OUTER_WORLD }] },
   },
   {

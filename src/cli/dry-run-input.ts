@@ -6,7 +6,7 @@ import { scheduleDeliveryId } from "../engine/scheduler.js";
 import type { LoadedWorkflow } from "../engine/workflow-source.js";
 import { HANDLED_EVENTS, toDelivery } from "../handlers/delivery.js";
 import { latestTickBetween } from "../workflows/cron.js";
-import { repositoryInfo } from "../workflows/findings.js";
+import { repositoryInfo } from "../events/findings.js";
 import { matchWorkflow, needsChangedFiles } from "../workflows/match.js";
 import { didYouMean } from "../workflows/suggest.js";
 import { UsageError, UserError } from "./io.js";

@@ -1,5 +1,5 @@
 import type { LogEntry, Run, StepRecord, WaitState } from "../domain/run.js";
-import { display } from "../workflows/payload-read.js";
+import { display } from "../events/payload-read.js";
 
 /**
  * How `governance runs` shows stored runs: pure functions from run records to text and JSON.

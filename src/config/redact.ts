@@ -1,5 +1,5 @@
-import type { DocPath } from "../workflows/paths.js";
-import { toDisplayPath } from "../workflows/paths.js";
+import type { DocPath } from "../domain/paths.js";
+import { toDisplayPath } from "../domain/paths.js";
 
 /**
  * Keeping webhook URLs out of messages. A webhook URL is a bearer secret: whoever has it can

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type { Diagnostic } from "../domain/diagnostic.js";
-import { fromPointer, toPointer } from "../workflows/paths.js";
+import { fromPointer, toPointer } from "../domain/paths.js";
 import type { SourceMap } from "../workflows/source.js";
 import { closest, didYouMean } from "../workflows/suggest.js";
 import { safeDisplayPath, showKey } from "./redact.js";

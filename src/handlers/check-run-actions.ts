@@ -1,7 +1,7 @@
 import type { TriggerEvent } from "../domain/events.js";
 import { BUTTON } from "../github/check-buttons.js";
 import { CHECK_NAME_PREFIX } from "./check-run.js";
-import { read, text } from "./payload.js";
+import { read, text } from "../events/payload-read.js";
 
 /** The `requested_action.identifier`s of our buttons (GitHub allows 20 characters). */
 export const CHECK_ACTION_IDS = BUTTON;

@@ -1,6 +1,6 @@
 import type { TriggerEvent } from "../domain/events.js";
-import { findingFromCheckRun } from "../workflows/findings.js";
-import { positiveInteger, read, text } from "./payload.js";
+import { findingFromCheckRun } from "../events/findings.js";
+import { positiveInteger, read, text } from "../events/payload-read.js";
 
 /** The prefix of every check run this app creates. */
 export const CHECK_NAME_PREFIX = "governance / ";

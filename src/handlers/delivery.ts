@@ -1,11 +1,11 @@
 import type { Delivery, TriggerEvent } from "../domain/events.js";
-import { repositoryInfo } from "../workflows/findings.js";
+import { repositoryInfo } from "../events/findings.js";
 import { checkRunActionTriggers } from "./check-run-actions.js";
 import { checkRunTriggers } from "./check-run.js";
 import { issueCommentTriggers } from "./issue-comment.js";
 import { issuesTriggers } from "./issues.js";
 import { pullRequestTriggers } from "./pull-request.js";
-import { display, isRecord, positiveInteger, read, text } from "./payload.js";
+import { display, isRecord, positiveInteger, read, text } from "../events/payload-read.js";
 import { dispatchTriggers } from "./repository-dispatch.js";
 import { scanAlertTriggers } from "./scan-alert.js";
 

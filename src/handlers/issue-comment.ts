@@ -1,6 +1,6 @@
 import type { TriggerEvent } from "../domain/events.js";
 import { parseCommand } from "../workflows/commands.js";
-import { positiveInteger, read, text } from "./payload.js";
+import { positiveInteger, read, text } from "../events/payload-read.js";
 
 /** What a comment asks of the engine, and why a command meant for it could not be understood. */
 export interface CommentTriggers {

@@ -1,5 +1,5 @@
 import type { TriggerEvent } from "../domain/events.js";
-import { positiveInteger, read, text } from "./payload.js";
+import { positiveInteger, read, text } from "../events/payload-read.js";
 
 /** `issues.closed` → a signal for runs waiting for that issue (`wait: { for: issueClosed }`). */
 export function issuesTriggers(action: string | undefined, payload: unknown, now: Date): TriggerEvent[] {

@@ -1,5 +1,5 @@
 import type { TriggerEvent } from "../domain/events.js";
-import { pullRequestInfo } from "../workflows/findings.js";
+import { pullRequestInfo } from "../events/findings.js";
 
 /** The pull request actions that can start onPR workflows. */
 export const PULL_REQUEST_ACTIONS = new Set(["opened", "synchronize", "reopened", "ready_for_review", "labeled", "edited"]);

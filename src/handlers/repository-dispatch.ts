@@ -1,5 +1,5 @@
 import type { TriggerEvent } from "../domain/events.js";
-import { findingsFromDispatch } from "../workflows/findings.js";
+import { findingsFromDispatch } from "../events/findings.js";
 
 /** The `event_type` external scanners send to feed findings in. */
 export const SCAN_RESULT_EVENT_TYPE = "scan-result";

@@ -6,7 +6,7 @@ import {
   findingFromSecretScanningAlert,
   isOpeningAction,
   isResolvingAction,
-} from "../workflows/findings.js";
+} from "../events/findings.js";
 
 const MAPPERS: Record<string, (payload: never) => Finding | undefined> = {
   code_scanning_alert: findingFromCodeScanningAlert,

@@ -6,7 +6,7 @@ import { checkExpression, checkTemplate, scanTemplate, type ExpressionProblem } 
 import { conditionSource } from "./conditions.js";
 import { finishDiagnostics, formatCount, type PendingDiagnostic, type Suggest } from "./diagnostic-cap.js";
 import { LIMITS } from "./limits.js";
-import { toDisplayPath, toPointer, type DocPath } from "./paths.js";
+import { toDisplayPath, toPointer, type DocPath } from "../domain/paths.js";
 import type { SourceMap } from "./source.js";
 import { dominators, stepEdges } from "./graph.js";
 import { notifyComments, notifyHasChannel } from "./notify-rules.js";

@@ -9,7 +9,7 @@ import type { Finding } from "../domain/finding.js";
 import type { OnPRConfig, OnScanResultConfig, Trigger, Workflow } from "../domain/workflow.js";
 import { FINDING_SOURCES } from "../domain/workflow.js";
 import { anyGlobMatch } from "./glob.js";
-import { atLeast, effectiveSeverity } from "./severity.js";
+import { atLeast, effectiveSeverity } from "../events/severity.js";
 
 /** Which trigger started the workflow, or in one sentence why none did. */
 export type MatchResult = { matched: true; triggerIndex: number } | { matched: false; reason: string };

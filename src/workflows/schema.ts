@@ -5,7 +5,7 @@ import formatsPlugin from "ajv-formats";
 import type { Diagnostic } from "../domain/diagnostic.js";
 import { finishDiagnostics, noSuggestion, type PendingDiagnostic, type Suggest } from "./diagnostic-cap.js";
 import { LIMITS } from "./limits.js";
-import { fromPointer, toDisplayPath, toPointer } from "./paths.js";
+import { fromPointer, toDisplayPath, toPointer } from "../domain/paths.js";
 import { closest } from "./suggest.js";
 import type { SourceMap } from "./source.js";
 import { formHint, synonymHint, typeHint } from "./value-hints.js";

@@ -4,7 +4,7 @@ import type { Diagnostic } from "../domain/diagnostic.js";
 import { closeList, formatCount, type Omitted } from "./diagnostic-cap.js";
 import { findJsonSyntaxError } from "./json-syntax.js";
 import { LIMITS } from "./limits.js";
-import { toDisplayPath, toPointer, type DocPath } from "./paths.js";
+import { toDisplayPath, toPointer, type DocPath } from "../domain/paths.js";
 
 /** Keys that could reach an object's prototype if a consumer ever merged the value carelessly. */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);

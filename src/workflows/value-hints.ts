@@ -1,6 +1,6 @@
 import { SEVERITIES } from "../domain/workflow.js";
 import { MAX_DURATION_MS, parseDuration } from "./durations.js";
-import { severitySynonym } from "./severity.js";
+import { severitySynonym } from "../events/severity.js";
 
 /**
  * Hints for a value its field refuses: a corrected value, offered only when the field's own

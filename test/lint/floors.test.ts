@@ -32,7 +32,7 @@ const zone = (importPath: string, message: string): Finding => ({
 describe("imports point down the floors of src/", () => {
   it("an upward import is an error naming the rule, the floors and what may be imported", async () => {
     expect(await lintSrc("src/notify/example.ts", `import { truncate } from "../github/truncate.js";\nexport const y = truncate;\n`)).toEqual([
-      zone("../github/truncate.js", "notify/ may not import github/: github/ is on a floor above it. notify/ may import config/, domain/"),
+      zone("../github/truncate.js", "notify/ may not import github/: github/ is on a floor above it. notify/ may import config/, events/, domain/"),
     ]);
     expect(await lintSrc("src/domain/example.ts", `import { loadWorkflow } from "../workflows/load.js";\nexport const y = loadWorkflow;\n`)).toEqual([
       zone("../workflows/load.js", "domain/ may not import workflows/: workflows/ is on a floor above it. domain/ imports nothing from the other modules of src/"),
@@ -47,7 +47,7 @@ describe("imports point down the floors of src/", () => {
     expect(await lintSrc("src/actions/example.ts", `import { parseDatabaseUrl } from "../store/open-store.js";\nexport const y = parseDatabaseUrl;\n`)).toEqual([
       zone(
         "../store/open-store.js",
-        "actions/ may not import store/: store/ is beside it on the same floor. actions/ may import workflows/, domain/",
+        "actions/ may not import store/: store/ is beside it on the same floor. actions/ may import workflows/, events/, domain/",
       ),
     ]);
     expect(await lintSrc("src/actions/example.ts", `import { parseDuration } from "../workflows/durations.js";\nexport const y = parseDuration;\n`)).toEqual([]);
@@ -59,7 +59,7 @@ describe("imports point down the floors of src/", () => {
     expect(await lintSrc("src/engine/example.ts", `import { Worker } from "../queue/worker.js";\nexport const y = Worker;\n`)).toEqual([
       zone(
         "../queue/worker.js",
-        "engine/ may not import queue/: the engine reaches adapters through the ports in domain/. engine/ may import workflows/, actions/, config/, watchdog.ts, version.ts, domain/",
+        "engine/ may not import queue/: the engine reaches adapters through the ports in domain/. engine/ may import workflows/, actions/, config/, watchdog.ts, version.ts, events/, domain/",
       ),
     ]);
     expect(await lintSrc("src/engine/example.ts", `import { parseDatabaseUrl } from "../store/open-store.js";\nexport const y = parseDatabaseUrl;\n`)).toHaveLength(1);

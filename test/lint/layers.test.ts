@@ -12,7 +12,7 @@ async function lint(filePath: string, code: string): Promise<string[]> {
 describe("inner layers cannot import the outer world", () => {
   const FORBIDDEN = ["probot", "@octokit/rest", "@octokit/webhooks", "kysely", "better-sqlite3", "pg", "pg-boss", "fastify", "node:http"];
 
-  for (const layer of ["domain", "workflows", "engine", "actions"]) {
+  for (const layer of ["domain", "events", "workflows", "engine", "actions"]) {
     it(`src/${layer} may not import frameworks, clients or drivers`, async () => {
       for (const mod of FORBIDDEN) {
         const messages = await lint(`src/${layer}/example.ts`, `import x from "${mod}";\nexport const y = x;\n`);

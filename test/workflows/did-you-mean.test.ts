@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS, loadWorkflow } from "../../src/workflows/index.js";
-import { severitySynonym } from "../../src/workflows/severity.js";
+import { severitySynonym } from "../../src/events/severity.js";
 import { closest, distance } from "../../src/workflows/suggest.js";
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { PullRequestInfo, TriggerEvent } from "../../src/domain/events.js";
 import type { Finding } from "../../src/domain/finding.js";
 import type { OnPRConfig, OnScanResultConfig, Trigger, Workflow } from "../../src/domain/workflow.js";
-import { findingFromCodeScanningAlert, pullRequestInfo } from "../../src/workflows/findings.js";
+import { findingFromCodeScanningAlert, pullRequestInfo } from "../../src/events/findings.js";
 import { matchWorkflow, needsChangedFiles } from "../../src/workflows/match.js";
 
 type Definition = { name: string; examples: Array<Record<string, unknown>> };

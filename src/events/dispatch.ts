@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { Finding } from "../domain/finding.js";
 import { SEVERITIES } from "../domain/workflow.js";
 import { FINDING_LIMITS } from "./finding-limits.js";
-import { toPointer, type DocPath } from "./paths.js";
+import { toPointer, type DocPath } from "../domain/paths.js";
 import { compact, display, isRecord, positiveInteger, read, UNSAFE } from "./payload-read.js";
 import { isSeverity } from "./severity.js";
 

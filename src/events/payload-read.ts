@@ -3,7 +3,7 @@
  * that name their JSON pointer when missing. Shared by the finding mapping and the handlers.
  */
 import type { Finding } from "../domain/finding.js";
-import { toPointer } from "./paths.js";
+import { toPointer } from "../domain/paths.js";
 
 /** C0/C1 controls (newlines included: these are one-line fields), bidi overrides, lone surrogates. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -12,7 +12,7 @@ import {
   OPENING_ACTIONS,
   pullRequestInfo,
   repositoryInfo,
-} from "../../src/workflows/findings.js";
+} from "../../src/events/findings.js";
 
 type Payload = Record<string, unknown> & { action?: string };
 type Definition = { name: string; examples: Payload[] };

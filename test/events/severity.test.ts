@@ -10,7 +10,7 @@ import {
   dependabotSeverity,
   effectiveSeverity,
   isSeverity,
-} from "../../src/workflows/severity.js";
+} from "../../src/events/severity.js";
 
 describe("severity order", () => {
   it("sorts low < medium < high < critical", () => {
