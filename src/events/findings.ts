@@ -33,16 +33,17 @@ export const RESOLVING_ACTIONS = {
 
 /** Whether a webhook event and action mean that an alert was fixed, dismissed or resolved. */
 export function isResolvingAction(event: string, action: string | undefined): boolean {
-  if (action === undefined || !Object.hasOwn(RESOLVING_ACTIONS, event)) return false;
-  return (RESOLVING_ACTIONS[event as keyof typeof RESOLVING_ACTIONS] as readonly string[]).includes(action);
+  return listed(RESOLVING_ACTIONS, event, action);
 }
 
 /** Whether a webhook event and action mean that a finding appeared. */
 export function isOpeningAction(event: string, action: string | undefined): boolean {
-  if (action === undefined || !Object.hasOwn(OPENING_ACTIONS, event)) return false;
-  return (OPENING_ACTIONS[event as keyof typeof OPENING_ACTIONS] as readonly string[]).includes(action);
+  return listed(OPENING_ACTIONS, event, action);
 }
 
+function listed(table: Readonly<Record<string, readonly string[]>>, event: string, action: string | undefined): boolean {
+  return action !== undefined && Object.hasOwn(table, event) && table[event]!.includes(action);
+}
 
 /** A finding from a `code_scanning_alert` webhook. */
 export function findingFromCodeScanningAlert(payload: unknown): Finding {
