@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Delivery, RepositoryInfo, TriggerEvent } from "../domain/events.js";
 import { silentLogger } from "../domain/ports.js";
 import { scheduleEntries } from "../engine/schedule-index.js";
-import { scheduleDeliveryId } from "../engine/scheduler.js";
+import { scheduleDelivery } from "../engine/scheduler.js";
 import type { LoadedWorkflow } from "../engine/workflow-source.js";
 import { HANDLED_EVENTS, toDelivery } from "../handlers/delivery.js";
 import { latestTickBetween } from "../workflows/cron.js";
@@ -104,17 +104,7 @@ export function scheduleDeliveries(workflows: LoadedWorkflow[], repository: Repo
       notes.push(`${entry.workflowPath}: triggers[${entry.triggerIndex}]: cron "${entry.cron}" (${entry.timezone}) has no tick at or before ${at.toISOString()}`);
       continue;
     }
-    const scheduledFor = tick.toISOString();
-    // The shape Scheduler.#fire gives a tick's delivery (src/engine/scheduler.ts).
-    deliveries.push({
-      id: scheduleDeliveryId({ repository, workflowPath: entry.workflowPath, triggerIndex: entry.triggerIndex }, tick),
-      event: "schedule",
-      installationId: DRY_RUN_INSTALLATION,
-      repository,
-      triggers: [{ kind: "schedule", workflowPath: entry.workflowPath, triggerIndex: entry.triggerIndex, scheduledFor }],
-      payload: { schedule: { cron: entry.cron, timezone: entry.timezone, scheduledFor } },
-      receivedAt: now.toISOString(),
-    });
+    deliveries.push(scheduleDelivery({ ...entry, installationId: DRY_RUN_INSTALLATION, repository }, tick, now));
   }
   return { deliveries, notes };
 }

@@ -19,6 +19,24 @@ export function scheduleDeliveryId(schedule: Pick<Schedule, "repository" | "work
   return `schedule:${schedule.repository.fullName}:${schedule.workflowPath}:${schedule.triggerIndex}:${tick.toISOString()}`;
 }
 
+/** The synthetic `schedule` delivery of one tick: what the scheduler records, and what a dry run of a tick delivers. */
+export function scheduleDelivery(
+  schedule: Pick<Schedule, "installationId" | "repository" | "workflowPath" | "triggerIndex" | "cron" | "timezone">,
+  tick: Date,
+  now: Date,
+): Delivery {
+  const scheduledFor = tick.toISOString();
+  return {
+    id: scheduleDeliveryId(schedule, tick),
+    event: "schedule",
+    installationId: schedule.installationId,
+    repository: schedule.repository,
+    triggers: [{ kind: "schedule", workflowPath: schedule.workflowPath, triggerIndex: schedule.triggerIndex, scheduledFor }],
+    payload: { schedule: { cron: schedule.cron, timezone: schedule.timezone, scheduledFor } },
+    receivedAt: now.toISOString(),
+  };
+}
+
 /**
  * Fires due onSchedule triggers as synthetic `schedule` deliveries, which the worker then turns
  * into runs like any webhook. Any number of replicas may run one: a tick's delivery id is
@@ -132,15 +150,7 @@ export class Scheduler {
       return false;
     }
     const scheduledFor = tick.toISOString();
-    const delivery: Delivery = {
-      id: scheduleDeliveryId(schedule, tick),
-      event: "schedule",
-      installationId: schedule.installationId,
-      repository: schedule.repository,
-      triggers: [{ kind: "schedule", workflowPath: schedule.workflowPath, triggerIndex: schedule.triggerIndex, scheduledFor }],
-      payload: { schedule: { cron: schedule.cron, timezone: schedule.timezone, scheduledFor } },
-      receivedAt: now.toISOString(),
-    };
+    const delivery = scheduleDelivery(schedule, tick, now);
     // Delivery first, then the mark: a crash in between leaves the schedule due, and the next
     // pass finds the same tick, whose delivery the store then refuses as a replay.
     const accepted = await this.#guard(ctx, () => this.#store.acceptDelivery(delivery));

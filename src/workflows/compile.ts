@@ -296,7 +296,7 @@ const NO_COMMENT_TARGET = new Set(["onScanResult", "onSchedule"]);
  * only some triggers lack one: a warning naming them.
  */
 function checkCommentTarget(workflow: Workflow, index: number, path: DocPath, report: Report): void {
-  const opensIssueFirst = [...dominators(workflow.steps)[index]!].some((d) => d !== index && opensIssue(workflow.steps[d]!));
+  const opensIssueFirst = [...dominatorsOf(workflow.steps)[index]!].some((d) => d !== index && opensIssue(workflow.steps[d]!));
   if (opensIssueFirst) return;
   const lacking = [...new Set(workflow.triggers.map((t) => t.type).filter((t) => NO_COMMENT_TARGET.has(t)))];
   if (lacking.length === 0) return;
@@ -307,6 +307,15 @@ function checkCommentTarget(workflow: Workflow, index: number, path: DocPath, re
   } else {
     report(path, `${what}; a run started by ${lacking.join(" or ")} has no pull request or issue to comment on, and this step then fails; ${fix}`, "warning");
   }
+}
+
+/** The dominators of a workflow's steps, worked out once however many steps ask (up to 200 notify steps could). */
+const dominatorCache = new WeakMap<readonly Step[], Set<number>[]>();
+
+function dominatorsOf(steps: readonly Step[]): Set<number>[] {
+  let dom = dominatorCache.get(steps);
+  if (!dom) dominatorCache.set(steps, (dom = dominators(steps)));
+  return dom;
 }
 
 /** Steps that open an issue a later notify can comment on. */
