@@ -1,3 +1,4 @@
+// `governance runs` and `governance runs show`: the command line of the read-only view of the runs the app stored.
 import type { Run, RunStatus } from "../domain/run.js";
 import { EXIT, UsageError, UserError, type CliIO } from "./io.js";
 import { parseFlags } from "./parse-flags.js";
@@ -54,7 +55,7 @@ export async function runsCommand(args: string[], io: CliIO): Promise<number> {
   const status = values.status === undefined ? undefined : parseStatus(values.status);
   const limit = values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit);
 
-  const store = openRunReader(io.env ?? process.env, io.cwd);
+  const store = await openRunReader(io.env ?? process.env, io.cwd);
   try {
     if (sub === "show") return await show(store, id!, values.json === true, io);
     const { runs, partial } = await list(store, { status, repository: values.repo, limit });

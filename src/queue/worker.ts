@@ -1,60 +1,22 @@
+// The job queue's worker: claims due jobs from the Store, runs them up to `concurrency` at a time,
+// keeps their leases alive, and records each outcome (done, retried with backoff, or given up).
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { NonRetriableError, RateLimitError } from "../domain/errors.js";
-import type { JobContext } from "../domain/job-context.js";
-import type { Clock, Job, Logger, Store } from "../domain/ports.js";
-import { exponentialBackoff, type Backoff } from "./backoff.js";
+import type { Clock, Job, Store } from "../domain/ports.js";
+import { exponentialBackoff } from "./backoff.js";
+import { JobOutcomes } from "./job-outcomes.js";
+import type { JobHandler, WorkerLog, WorkerOptions } from "./worker-options.js";
+import { isGone, markAlive, markStopped } from "./worker-liveness.js";
+import { SAFE_POINT_MS, settledWithin, ShuttingDown } from "./worker-shutdown.js";
 
 // Re-exported for the worker's callers; both live in domain/ so that job handlers need not import the queue.
 export { NonRetriableError } from "../domain/errors.js";
 export type { JobContext } from "../domain/job-context.js";
 export { exponentialBackoff, type Backoff } from "./backoff.js";
-
-/** Runs one job. Throw to fail it: a `NonRetriableError` gives it up, anything else retries it. */
-export type JobHandler = (job: Job, context: JobContext) => Promise<void>;
-
-/** Attempts a job gets unless it says otherwise; handlers may act on the last one. */
-export const DEFAULT_MAX_ATTEMPTS = 5;
-
-/** The logging the worker needs (pino and the domain's Logger fit). */
-export type WorkerLog = Pick<Logger, "info" | "warn" | "error">;
-
-export interface WorkerOptions {
-  store: Store;
-  /** A handler per job type. */
-  handlers: Record<string, JobHandler>;
-  clock?: Clock;
-  /** Names this worker in job leases (default: host/pid/random, which lets a restart on the same host see that the old worker is gone). */
-  workerId?: string;
-  /** Jobs run at once (default 1). Slots are never held while waiting on GitHub's pacing: paced work is rescheduled. */
-  concurrency?: number;
-  /**
-   * How long a claimed job stays this worker's without a heartbeat (default 30 s). The worker
-   * renews the leases of the jobs in hand every `heartbeatMs`, so a long job keeps its lease
-   * and a dead worker's jobs are free again soon.
-   */
-  leaseMs?: number;
-  /** How often the leases in hand are renewed (default a third of leaseMs). */
-  heartbeatMs?: number;
-  /** A cap on every job's own attempts (default: each job's maxAttempts). */
-  maxAttempts?: number;
-  /** Delay before a retry (default: 1 s doubling, capped at 5 min). */
-  backoff?: Backoff;
-  /** How often an idle worker looks for due jobs (default 250 ms); `notify()` wakes it sooner. */
-  pollIntervalMs?: number;
-  log?: WorkerLog;
-  /**
-   * Called, per job type, when a job is given up (failed its last attempt, or kept stopping the
-   * worker before it could finish): the place to end what the job was doing, e.g. fail its run.
-   */
-  onGiveUp?: Record<string, (job: Job, reason: string) => Promise<void>>;
-}
+export { DEFAULT_MAX_ATTEMPTS, type JobHandler, type WorkerLog, type WorkerOptions } from "./worker-options.js";
 
 const silent: WorkerLog = { info() {}, warn() {}, error() {} };
 const systemClock: Clock = { now: () => new Date() };
-
-/** The workers alive in this process: a lease held by another id of this process belongs to a worker that is gone. */
-const liveHere = new Set<string>();
 
 /**
  * Runs jobs from a Store, up to `concurrency` at a time. Several workers (in one process or
@@ -72,10 +34,10 @@ export class Worker {
   readonly #leaseMs: number;
   readonly #heartbeatMs: number;
   readonly #maxAttempts: number;
-  readonly #backoff: Backoff;
   readonly #pollIntervalMs: number;
   readonly #log: WorkerLog;
-  readonly #onGiveUp: Record<string, (job: Job, reason: string) => Promise<void>>;
+  /** Records what became of each job once its handler is through. */
+  readonly #outcomes: JobOutcomes;
   /** Jobs in hand, by id: what they run as and how to tell them to stop. */
   readonly #inHand = new Map<string, { done: Promise<void>; abort: AbortController; heldUntil: number }>();
   #loop: Promise<void> | undefined;
@@ -93,11 +55,18 @@ export class Worker {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#heartbeatMs = Math.max(10, options.heartbeatMs ?? Math.floor(this.#leaseMs / 3));
     this.#maxAttempts = Math.max(1, Math.trunc(options.maxAttempts ?? Number.MAX_SAFE_INTEGER));
-    this.#backoff = options.backoff ?? exponentialBackoff();
     this.#pollIntervalMs = options.pollIntervalMs ?? 250;
     this.#log = options.log ?? silent;
-    this.#onGiveUp = options.onGiveUp ?? {};
-    liveHere.add(this.workerId);
+    this.#outcomes = new JobOutcomes({
+      store: this.#store,
+      clock: this.#clock,
+      workerId: this.workerId,
+      leaseMs: this.#leaseMs,
+      backoff: options.backoff ?? exponentialBackoff(),
+      log: this.#log,
+      onGiveUp: options.onGiveUp ?? {},
+    });
+    markAlive(this.workerId);
   }
 
   /** How many jobs are in hand now. */
@@ -158,7 +127,7 @@ export class Worker {
     }
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
-    liveHere.delete(this.workerId);
+    markStopped(this.workerId);
     return { putBack };
   }
 
@@ -278,95 +247,19 @@ export class Worker {
     const maxAttempts = Math.min(job.maxAttempts, this.#maxAttempts);
     const ctx = { jobId: job.id, type: job.type, attempt: job.attempts, workerId: this.workerId };
     const handler = Object.hasOwn(this.#handlers, job.type) ? this.#handlers[job.type] : undefined;
-    if (!handler) return this.#giveUp(job, `no handler for job type "${job.type}"`, ctx);
+    if (!handler) return this.#outcomes.giveUp(job, `no handler for job type "${job.type}"`, ctx);
     // More attempts than allowed means earlier ones never recorded an outcome: the process
     // died while running it. Running it again could crash the next worker too.
     if (job.attempts > maxAttempts) {
-      return this.#giveUp(job, `gave up after ${maxAttempts} attempts that never finished (the worker stopped each time)`, ctx);
+      return this.#outcomes.giveUp(job, `gave up after ${maxAttempts} attempts that never finished (the worker stopped each time)`, ctx);
     }
     try {
       await handler(job, { signal, workerId: this.workerId, holdsLease: () => this.#holdsLease(job, signal) });
     } catch (err) {
       // Cut off by a stop: not a failure; stop() puts it back in the queue.
       if (signal.reason instanceof ShuttingDown) return this.#log.info(ctx, "job stopped at a safe point for the shutdown");
-      return this.#failed(job, err, maxAttempts, ctx);
+      return this.#outcomes.failed(job, err, maxAttempts, ctx);
     }
-    await this.#record(() => this.#store.completeJob(job.id, this.workerId), ctx);
-    this.#log.info(ctx, "job done");
-  }
-
-  async #failed(job: Job, err: unknown, maxAttempts: number, ctx: Record<string, unknown>): Promise<void> {
-    const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof NonRetriableError) return this.#giveUp(job, message, { ...ctx, err });
-    if (job.attempts >= maxAttempts) {
-      return this.#giveUp(job, `${message} (gave up after ${job.attempts} attempts)`, { ...ctx, err });
-    }
-    // GitHub's rate limit names its own time: come back then, not sooner.
-    const retryAt = err instanceof RateLimitError ? err.retryAt : new Date(this.#clock.now().getTime() + Math.max(0, this.#backoff(job.attempts)));
-    this.#log.warn({ ...ctx, err, retryAt: retryAt.toISOString() }, "job failed; will retry");
-    await this.#record(() => this.#store.failJob(job.id, this.workerId, message, retryAt), ctx);
-  }
-
-  async #giveUp(job: Job, reason: string, ctx: Record<string, unknown>): Promise<void> {
-    this.#log.error({ ...ctx, reason }, "job failed; giving up");
-    const onGiveUp = Object.hasOwn(this.#onGiveUp, job.type) ? this.#onGiveUp[job.type] : undefined;
-    // Only the lease holder ends the job's work: another worker may have taken the job over.
-    const held = onGiveUp ? (await this.#store.renewLeases(this.workerId, [job.id], new Date(this.#clock.now().getTime() + this.#leaseMs)).catch(() => [])).length > 0 : false;
-    if (onGiveUp && held) {
-      try {
-        await onGiveUp(job, reason);
-      } catch (err) {
-        this.#log.error({ ...ctx, err }, "could not end the work of a job given up");
-      }
-    }
-    await this.#record(() => this.#store.failJob(job.id, this.workerId, reason), ctx);
-  }
-
-  /** Writes a job's outcome; when that fails the lease runs out and the job runs again, so log and go on. */
-  async #record(write: () => Promise<boolean>, ctx: Record<string, unknown>): Promise<void> {
-    try {
-      if (!(await write())) this.#log.warn(ctx, "the job's lease was lost before its outcome was recorded; the worker holding it now decides");
-    } catch (err) {
-      this.#log.error({ ...ctx, err }, "cannot record the job's outcome; it will run again when its lease ends");
-    }
-  }
-}
-
-/** Why a job in hand is told to stop when the worker stops before it finished. */
-class ShuttingDown extends Error {
-  override readonly name = "ShuttingDown";
-  constructor() {
-    super("the worker is stopping");
-  }
-}
-
-/** How long jobs told to stop get to reach a safe point before the worker stops without them. */
-const SAFE_POINT_MS = 2_000;
-
-/** Whether all the promises settled within `ms` (Infinity: waits for them all). */
-async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
-  const all = Promise.allSettled(promises).then(() => true);
-  if (!Number.isFinite(ms)) return all;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
-  try {
-    return await Promise.race([all, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Whether the worker named `workerId` (host/pid/random) is known to be gone. */
-function isGone(workerId: string): boolean {
-  const [host, pidText] = workerId.split("/");
-  if (host !== hostname() || !pidText || !/^\d+$/.test(pidText)) return false;
-  const pid = Number(pidText);
-  if (pid === process.pid) return !liveHere.has(workerId);
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    // EPERM: the process exists (another user's): not gone.
-    return (err as NodeJS.ErrnoException).code === "ESRCH";
+    await this.#outcomes.done(job, ctx);
   }
 }

@@ -1,3 +1,8 @@
+/**
+ * Keyed statements for the SQLite store's hot paths: queries.ts and job-queries.ts build them,
+ * SqliteExec compiles each key once per connection and then binds only its parameters. Rule: the
+ * key must fix the SQL text, and the parameters must match Kysely's own compilation.
+ */
 import type { CompiledQuery, Compilable } from "kysely";
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * The error a failed schema migration becomes (sqlite-migrate.ts throws it): it names the failed
+ * migration and the cause, and says what state the database is left in (nothing applied).
+ */
 import type { MigrationResultSet } from "kysely";
 
 /** The schema could not be brought up to date; `cause` holds the underlying error. */

@@ -1,3 +1,7 @@
+/**
+ * The store's schema migrations, 0001 onwards, run by SqliteStore and checked by the read-only
+ * store. Portable DDL for SQLite and Postgres; a shipped migration is never edited.
+ */
 import { PostgresAdapter, sql, type Kysely, type Migration } from "kysely";
 import type { StepRecord } from "../domain/run.js";
 import { waitRowsOf } from "./rows.js";

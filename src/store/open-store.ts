@@ -1,8 +1,12 @@
+// Picks and opens the store implementation a DATABASE_URL names (SQLite today), read-write or read-only.
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Clock, Store } from "../domain/ports.js";
+import { openSqliteStoreReadOnly, ReadOnlyStoreError } from "./sqlite-read-only.js";
 import { openSqliteStore } from "./sqlite-store.js";
 import type { WriteGate } from "./write-gate.js";
+
+export { ReadOnlyStoreError } from "./sqlite-read-only.js";
 
 export const DEFAULT_DATABASE_URL = "sqlite:./data/governance.db";
 
@@ -34,13 +38,39 @@ export function parseDatabaseUrl(databaseUrl: string, cwd = process.cwd()): Data
   return { kind: "sqlite", filename: resolve(cwd, path) };
 }
 
-/** Opens the store DATABASE_URL names (default `sqlite:./data/governance.db`), creating the database's folder when needed. */
-export async function openStore(
-  databaseUrl: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
-  options: { clock?: Clock; writeGate?: WriteGate } = {},
-): Promise<Store> {
+export interface OpenStoreOptions {
+  clock?: Clock;
+  writeGate?: WriteGate;
+  /**
+   * Opens an existing database as it is, for reading: never creates, migrates or changes it
+   * (its writes fail). A DATABASE_URL that names no readable file (sqlite::memory:, a parse
+   * error), a file that is missing, not the app's database, or at another schema version is
+   * refused with a ReadOnlyStoreError.
+   */
+  readOnly?: boolean;
+  /** What a relative sqlite: path is relative to (default: the working directory). */
+  cwd?: string;
+}
+
+/** Opens the store DATABASE_URL names (default `sqlite:./data/governance.db`), creating the database's folder when needed (unless `readOnly`). */
+export async function openStore(databaseUrl: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, options: OpenStoreOptions = {}): Promise<Store> {
   // An empty DATABASE_URL= line in a .env means "not set".
-  const target = parseDatabaseUrl(databaseUrl.trim() === "" ? DEFAULT_DATABASE_URL : databaseUrl);
+  const url = databaseUrl.trim() === "" ? DEFAULT_DATABASE_URL : databaseUrl;
+  if (options.readOnly) return openReadOnly(url, options);
+  const target = parseDatabaseUrl(url, options.cwd);
   if (target.filename !== ":memory:") mkdirSync(dirname(target.filename), { recursive: true });
   return openSqliteStore(target.filename, options);
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+function openReadOnly(databaseUrl: string, options: OpenStoreOptions): Store {
+  let target: DatabaseTarget;
+  try {
+    target = parseDatabaseUrl(databaseUrl, options.cwd);
+  } catch (err) {
+    // The messages name the accepted forms and at most the URL's scheme, never its password.
+    throw new ReadOnlyStoreError("url", (err as Error).message, { cause: err });
+  }
+  return openSqliteStoreReadOnly(target.filename, options.clock ?? systemClock);
 }

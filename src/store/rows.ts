@@ -1,13 +1,14 @@
+/**
+ * Mapping between the domain's objects and table rows. Pure functions, shared by every backend:
+ * optional fields become NULL (never undefined, which drivers bind differently) and come back
+ * absent, so a stored object reads back equal to what was written.
+ */
 import type { Insertable, Selectable } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { Delivery } from "../domain/events.js";
 import type { EffectRecord, Job, NewJob } from "../domain/ports.js";
 import { issuesOpenedInRepository, type LogEntry, type LogLevel, type Run, type RunStatus, type StepRecord } from "../domain/run.js";
 import type { DeliveriesTable, EffectsTable, JobsTable, RunLogsTable, RunsTable, RunWaitsTable } from "./schema.js";
-
-// Mapping between the domain's objects and table rows. Pure functions, shared by every backend:
-// optional fields become NULL (never undefined, which drivers bind differently) and come back
-// absent, so a stored object reads back equal to what was written.
 
 /** The row of a delivery; `payloadText` is its payload's JSON as received, when known. */
 export function deliveryToRow(d: Delivery, payloadText?: string): Insertable<DeliveriesTable> {

@@ -1,9 +1,10 @@
+/**
+ * The schedule index's statements: portable Kysely, like queries.ts. ISO-8601 UTC strings of one
+ * format compare like the instants they name, so due times compare as text.
+ */
 import type { Insertable, Updateable } from "kysely";
 import type { Db } from "./queries.js";
 import type { SchedulesTable } from "./schema.js";
-
-// The schedule index's statements: portable Kysely, like queries.ts. ISO-8601 UTC strings of one
-// format compare like the instants they name, so due times compare as text.
 
 /** The rows of a repository, by its current name or its id (rows left under an old name). */
 export function selectRepositorySchedules(db: Db, fullName: string, repositoryId: number) {

@@ -1,11 +1,12 @@
+/**
+ * The schedule index's rows, and what replacing a repository's schedules does to them. Pure,
+ * shared by every backend: the backend runs the plan inside one transaction.
+ */
 import type { Insertable, Selectable, Updateable } from "kysely";
 import { v7 as uuidv7 } from "uuid";
 import type { RepositoryInfo } from "../domain/events.js";
 import type { Schedule, ScheduleEntry } from "../domain/ports.js";
 import type { SchedulesTable } from "./schema.js";
-
-// The schedule index's rows, and what replacing a repository's schedules does to them. Pure,
-// shared by every backend: the backend runs the plan inside one transaction.
 
 /** The schedule of a row. */
 export function rowToSchedule(r: Selectable<SchedulesTable>): Schedule {

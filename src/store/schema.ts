@@ -1,4 +1,8 @@
-import type { Generated } from "kysely";
+/**
+ * The store's table types for Kysely, one interface per table, used by every statement module
+ * and backend. Rule: columns are snake_case, JSON is TEXT, times are ISO-8601 UTC strings.
+ */
+import type { Generated, Kysely } from "kysely";
 
 /**
  * The tables, as Kysely sees them: snake_case columns, JSON as TEXT, times as ISO-8601 UTC
@@ -16,6 +20,9 @@ export interface Tables {
   installation_queues: InstallationQueuesTable;
   installation_index: InstallationIndexTable;
 }
+
+/** The database as the statement modules (`queries.ts`, `job-queries.ts`, `schedule-queries.ts`) build on it. */
+export type Db = Kysely<Tables>;
 
 export interface DeliveriesTable {
   /** The X-GitHub-Delivery header. */

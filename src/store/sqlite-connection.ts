@@ -1,3 +1,7 @@
+/**
+ * The pragmas SqliteStore sets on every connection it opens: busy timeout, WAL with
+ * synchronous=NORMAL, and foreign keys, which SQLite leaves off unless each connection asks.
+ */
 import type BetterSqlite3 from "better-sqlite3";
 
 /** Sets the connection pragmas the store relies on; returns them as SQLite reports them. */

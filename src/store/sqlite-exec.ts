@@ -1,3 +1,8 @@
+/**
+ * Synchronous execution of Kysely-built statements on one better-sqlite3 connection, with
+ * cached prepared statements, for the SQLite store and its job queue and schedules. Rule: a
+ * transaction is one synchronous block, never spanning an await.
+ */
 import type BetterSqlite3 from "better-sqlite3";
 import type { Compilable } from "kysely";
 import { KeyedStatements } from "./keyed.js";
@@ -5,6 +10,9 @@ import type { WriteGate } from "./write-gate.js";
 
 /** Prepared statements kept per connection; the store's SQL is a small fixed set, so this stays tiny. */
 const STATEMENT_CACHE_LIMIT = 200;
+
+/** Ids per IN list: far below SQLite's bound-parameter limit. */
+export const IN_BATCH = 500;
 
 /**
  * Runs Kysely-built statements synchronously on one better-sqlite3 connection.

@@ -1,3 +1,7 @@
+/**
+ * Migrates a SQLite database for SqliteStore: all pending migrations in one BEGIN IMMEDIATE
+ * transaction, one migration at a time per process, so it applies every migration or none.
+ */
 import type BetterSqlite3 from "better-sqlite3";
 import { DEFAULT_MIGRATION_TABLE, Migrator, type Kysely, type Migration, type MigrationResultSet } from "kysely";
 import { migrationError } from "./migration-error.js";
