@@ -1,6 +1,6 @@
-import http from "node:http";
-import https from "node:https";
+/** The `fetch` the app's Octokit calls GitHub with: node:http(s) over the shared keep-alive agents, far cheaper in CPU than Node's own fetch. */
 import { gunzipSync, inflateSync, brotliDecompressSync } from "node:zlib";
+import { isRedirect, transportFor } from "../net/http-transport.js";
 
 /**
  * The `fetch` the engine's Octokit calls GitHub with: node:http(s) over keep-alive agents,
@@ -43,19 +43,6 @@ export class AnswerTooLarge extends Error {
 }
 
 const MAX_REDIRECTS = 20;
-/** As Node's own global agent: kept-alive sockets, the most recent reused first, an idle one closed after 5 s (before a server drops it under a request). */
-const AGENT_OPTIONS = { keepAlive: true, scheduling: "lifo", timeout: 5_000 } as const;
-const agents = {
-  "http:": new http.Agent(AGENT_OPTIONS),
-  "https:": new https.Agent(AGENT_OPTIONS),
-};
-
-/** The shared keep-alive agent and module for a URL's protocol (`http:` or `https:`), or undefined for any other. */
-export function transportFor(protocol: string): { agent: http.Agent; request: typeof http.request } | undefined {
-  if (protocol === "https:") return { agent: agents["https:"], request: https.request };
-  if (protocol === "http:") return { agent: agents["http:"], request: http.request };
-  return undefined;
-}
 
 /** A fetch over node:http(s); with `maxBytes`, an answer past that many bytes is cut off (AnswerTooLarge). */
 export function createHttpFetch(options: { maxBytes?: number } = {}): typeof fetch {
@@ -159,10 +146,6 @@ function request(url: URL, out: Outgoing, maxBytes: number, redirects: number): 
     req.on("error", (err) => fail(out.signal?.aborted ? abortError(out.signal) : new TypeError("fetch failed", { cause: err })));
     req.end(out.body);
   });
-}
-
-export function isRedirect(status: number): boolean {
-  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
 /** The request a redirect asks for, as fetch makes it: 303 (and 301/302 after a POST) become a GET without body; credentials do not go to another origin. */

@@ -1,14 +1,13 @@
+/**
+ * Delivers notify messages to Slack-compatible incoming webhooks. A webhook URL is a bearer
+ * secret, so no error this file throws (message, cause or stack) ever carries one, nor its host.
+ */
 import { GOVERNANCE_CONFIG_ENV, type OperatorConfig } from "../config/operator-config.js";
 import { showKey } from "../config/redact.js";
 import { webhookUrlProblem } from "../config/webhook-url.js";
 import type { Notifier } from "../domain/ports.js";
 import { cutAtLine } from "../domain/text.js";
-import { isRedirect, transportFor } from "../github/http-fetch.js";
-
-/**
- * Delivers notify messages to Slack-compatible incoming webhooks. A webhook URL is a bearer
- * secret, so no error this file throws (message, cause or stack) ever carries one, nor its host.
- */
+import { isRedirect, transportFor } from "../net/http-transport.js";
 
 /** How long one delivery may take, connection and answer included. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;

@@ -5,6 +5,7 @@ import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AnswerTooLarge, createHttpFetch, httpFetch } from "../../src/github/http-fetch.js";
 import { AppOctokit } from "../../src/github/app-octokit.js";
+import { transportFor } from "../../src/net/http-transport.js";
 
 /** A local server whose routes the tests set; it records what it was sent. */
 let server: Server;
@@ -104,6 +105,18 @@ describe("httpFetch", () => {
     const capped = createHttpFetch({ maxBytes: 5_000 });
     await expect(capped(`${base}/big`)).rejects.toBeInstanceOf(AnswerTooLarge);
     expect((await (await createHttpFetch({ maxBytes: 10_000 })(`${base}/big`)).text()).length).toBe(10_000);
+  });
+
+  it("keeps its connections alive on the shared agents of net/ (the notifier's too)", async () => {
+    routes.set("/port", (req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(String(req.socket.remotePort));
+    });
+    expect(transportFor("http:")!.agent).toBe(transportFor("http:")!.agent);
+    expect((transportFor("http:")!.agent as unknown as { options: object }).options).toMatchObject({ keepAlive: true, scheduling: "lifo", timeout: 5_000 });
+    const first = await (await httpFetch(`${base}/port`)).text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await (await httpFetch(`${base}/port`)).text()).toBe(first);
   });
 });
 
