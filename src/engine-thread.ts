@@ -1,3 +1,8 @@
+/**
+ * Runs the engine (worker and scheduler) in a worker thread of its own, at a lower CPU
+ * priority, so acknowledging webhooks never waits on run work; this module is both the main
+ * thread's handle and the thread's entry point.
+ */
 import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { isMainThread, parentPort, Worker as Thread, workerData } from "node:worker_threads";

@@ -1,3 +1,8 @@
+/**
+ * The app's composition root, loaded by Probot (`npm start`): `governanceApp` registers the
+ * webhook handlers, the webhook endpoint and the health route on a runtime (tests give fakes);
+ * the default export opens the store, starts the engine (in its own thread or this one) and shuts it down gracefully.
+ */
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import { healthHandler } from "./api/health.js";
 import { loadOperatorConfig } from "./config/operator-config.js";

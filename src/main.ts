@@ -1,10 +1,9 @@
+// Process entry for `npm start`: check the environment (with .env), then let Probot serve the app.
 import { setFlagsFromString } from "node:v8";
 import { run } from "probot";
 import { AppOctokit } from "./github/app-octokit.js";
 import governanceApp from "./index.js";
 import { loadDotEnv, startupProblem } from "./startup.js";
-
-// Process entry for `npm start`: check the environment (with .env), then let Probot serve the app.
 
 /**
  * How far V8 lets a heap grow past what was live at its last full collection, in per cent,

@@ -1,3 +1,8 @@
+/**
+ * Builds the services the engine runs on: the worker with the engine's and the schedule
+ * index's jobs, the scheduler, the notifier, and per-installation GitHub ports (paced, and
+ * cached so an installation authenticates once).
+ */
 import type { Probot } from "probot";
 import { ACTIONS } from "./actions/index.js";
 import { emptyOperatorConfig, type OperatorConfig } from "./config/operator-config.js";

@@ -1,3 +1,7 @@
+/**
+ * Checks before the app starts (main.ts): loads `.env`, then refuses to start without a
+ * WEBHOOK_SECRET in production or with a setting that cannot be used; and the shutdown grace period.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";

@@ -1,3 +1,4 @@
+/** The app's version, read once from package.json, for the start-up log and the `/healthz` answer. */
 import { readFileSync } from "node:fs";
 
 /** The package version, read once from package.json. */

@@ -1,3 +1,4 @@
+/** The stall watchdog: a thread that kills the process when an event loop stops beating, so its supervisor restarts it; and GOVERNANCE_STALL_SECONDS. */
 import { Worker } from "node:worker_threads";
 
 /**

@@ -1,5 +1,10 @@
-import type { Finding } from "../domain/finding.js";
+/**
+ * The `createIssue` action: opens an issue in the event's repository or another of the same
+ * owner, at most once per step, or per finding across runs of the workflow.
+ */
 import type { IssueRef, RepoRef } from "../domain/ports.js";
+import { escapeTableCell as cell } from "../domain/text.js";
+import { definitionFor } from "../triggers/registry.js";
 import { marker } from "./markers.js";
 import { once } from "./once.js";
 import type { ActionContext, ActionHandler } from "./types.js";
@@ -29,14 +34,13 @@ function repositoryName(project: string | undefined): string | undefined {
 export const createIssue: ActionHandler = async (ctx) => {
   const p = ctx.parameters as CreateIssueParameters;
   const target: RepoRef = { owner: ctx.repository.owner, repo: repositoryName(p.project) ?? ctx.repository.name };
-  const finding = ctx.trigger.kind === "finding" ? ctx.trigger.finding : undefined;
-  // One issue per finding per workflow step, whichever run gets there first.
-  const key = finding
-    ? `createIssue:${target.owner}/${target.repo}:${ctx.run.workflowId}:${ctx.step.id}:${finding.fingerprint}`
-    : `createIssue:${ctx.idempotencyKey}`;
+  const trigger = definitionFor(ctx.trigger);
+  // One issue per subject (a finding) per workflow step, whichever run gets there first.
+  const subject = trigger?.subject?.(ctx.trigger);
+  const key = subject !== undefined ? `createIssue:${target.owner}/${target.repo}:${ctx.run.workflowId}:${ctx.step.id}:${subject}` : `createIssue:${ctx.idempotencyKey}`;
   const mark = marker("issue", key);
-  const title = (p.title ?? defaultTitle(ctx, finding)).slice(0, 256);
-  const body = `${p.body ?? defaultBody(ctx, finding)}\n\n${mark}`;
+  const title = (p.title ?? trigger?.texts?.issueTitle?.(ctx.trigger, ctx.workflow.name) ?? `${ctx.workflow.name}: run ${ctx.run.id}`).slice(0, 256);
+  const body = `${p.body ?? defaultBody(ctx, trigger?.texts?.issueBody?.(ctx.trigger) ?? [])}\n\n${mark}`;
 
   const { result, created } = await once<IssueRef & Record<string, unknown>>(
     ctx,
@@ -44,9 +48,9 @@ export const createIssue: ActionHandler = async (ctx) => {
     "createIssue",
     async (since) => ctx.github.findIssueByMarker(target, mark, since) as Promise<(IssueRef & Record<string, unknown>) | undefined>,
     async () => ({ ...(await ctx.github.createIssue(target, { title, body, labels: p.labels, assignees: p.assignees?.map(stripAt) })) }),
-    finding ? "shared" : "attempt",
+    subject !== undefined ? "shared" : "attempt",
   );
-  ctx.log("info", created ? `opened issue #${result.number} in ${target.owner}/${target.repo}` : `issue #${result.number} in ${target.owner}/${target.repo} already exists for this ${finding ? "finding" : "step"}`, {
+  ctx.log("info", created ? `opened issue #${result.number} in ${target.owner}/${target.repo}` : `issue #${result.number} in ${target.owner}/${target.repo} already exists for this ${subject !== undefined ? ctx.trigger.kind : "step"}`, {
     url: result.url,
   });
   return { number: result.number, url: result.url, created };
@@ -56,31 +60,7 @@ function stripAt(login: string): string {
   return login.replace(/^@/, "");
 }
 
-function defaultTitle(ctx: ActionContext, finding: Finding | undefined): string {
-  if (finding) return `[${finding.severity}] ${finding.title}`;
-  if (ctx.trigger.kind === "pullRequest") return `Follow up on #${ctx.trigger.pullRequest.number}: ${ctx.trigger.pullRequest.title}`;
-  return `${ctx.workflow.name}: run ${ctx.run.id}`;
-}
-
-function defaultBody(ctx: ActionContext, finding: Finding | undefined): string {
-  const lines = [`Opened by the governance workflow **${escape(ctx.workflow.name)}** (${ctx.workflow.version}) for ${ctx.repository.fullName}.`, ""];
-  if (finding) {
-    lines.push(
-      "| | |",
-      "|---|---|",
-      `| Severity | ${finding.severity} |`,
-      `| Source | ${finding.source} (${escape(finding.tool)}) |`,
-      `| Rule | ${escape(finding.rule)} |`,
-    );
-    if (finding.package) lines.push(`| Package | ${escape(finding.package)} |`);
-    if (finding.path) lines.push(`| Location | ${escape(finding.path)}${finding.startLine ? `:${finding.startLine}` : ""} |`);
-    if (finding.url) lines.push(`| Alert | ${finding.url} |`);
-  } else if (ctx.trigger.kind === "pullRequest") {
-    lines.push(`Pull request: ${ctx.trigger.pullRequest.url}`);
-  }
-  return lines.join("\n");
-}
-
-function escape(text: string): string {
-  return text.replace(/[|<>\n\r]/g, (c) => (c === "|" ? "\\|" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : " "));
+/** The first line names the workflow; the trigger type adds what its event is about. */
+function defaultBody(ctx: ActionContext, about: string[]): string {
+  return [`Opened by the governance workflow **${cell(ctx.workflow.name)}** (${ctx.workflow.version}) for ${ctx.repository.fullName}.`, "", ...about].join("\n");
 }

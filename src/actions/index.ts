@@ -1,3 +1,4 @@
+/** The actions' entry point: the handler of each implemented action kind, by kind, for the engine to run steps with. */
 import type { ActionKind } from "../domain/workflow.js";
 import { createIssue } from "./create-issue.js";
 import { notify } from "./notify.js";

@@ -1,3 +1,4 @@
+/** The hidden markers in the bodies of the issues and comments actions create, by which `once` finds them again after a crash. */
 import { createHash } from "node:crypto";
 
 /** A short, stable digest of an idempotency key, safe to put in an issue or comment body. */

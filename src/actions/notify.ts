@@ -1,5 +1,10 @@
+/**
+ * The `notify` action: a step's message to operator-configured channels and/or as a comment on
+ * the event's pull request or issue, each delivery recorded so that a retried step sends nothing twice.
+ */
 import type { CommentRef, RepoRef } from "../domain/ports.js";
 import { issueOpenedBy } from "../domain/run.js";
+import { definitionFor } from "../triggers/registry.js";
 import { notifyComments } from "../workflows/notify-rules.js";
 import { marker } from "./markers.js";
 import { once, recordEffect } from "./once.js";
@@ -80,7 +85,8 @@ export const notify: ActionHandler = async (ctx) => {
  */
 function commentTarget(ctx: ActionContext): { repo: RepoRef; number: number } | undefined {
   const here = { owner: ctx.repository.owner, repo: ctx.repository.name };
-  if (ctx.trigger.kind === "pullRequest") return { repo: here, number: ctx.trigger.pullRequest.number };
+  const discussion = definitionFor(ctx.trigger)?.discussion?.(ctx.trigger);
+  if (discussion) return { repo: here, number: discussion.number };
   const issue = (ctx.delivery.payload as { issue?: { number?: number } } | undefined)?.issue;
   if (typeof issue?.number === "number") return { repo: here, number: issue.number };
   for (const step of ctx.lineage) {
@@ -112,8 +118,6 @@ async function postComment(ctx: ActionContext, text: string): Promise<CommentRef
 }
 
 function defaultMessage(ctx: ActionContext): string {
-  const t = ctx.trigger;
-  if (t.kind === "finding") return `${ctx.workflow.name}: ${t.finding.severity} ${t.finding.title} in ${ctx.repository.fullName} ${t.finding.url}`.trim();
-  if (t.kind === "pullRequest") return `${ctx.workflow.name}: pull request #${t.pullRequest.number} ${t.pullRequest.title} ${t.pullRequest.url}`;
-  return `${ctx.workflow.name} ran in ${ctx.repository.fullName}`;
+  const own = definitionFor(ctx.trigger)?.texts?.message?.(ctx.trigger, ctx.workflow.name, ctx.repository.fullName);
+  return own ?? `${ctx.workflow.name} ran in ${ctx.repository.fullName}`;
 }

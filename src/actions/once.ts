@@ -1,3 +1,8 @@
+/**
+ * At-most-once side effects for the actions: `once` claims a key in the store (or trusts the
+ * run's effect ledger) before making an issue or comment, and after a crash finds what an
+ * interrupted attempt made (by its marker) instead of making it twice.
+ */
 import { RateLimitError } from "../domain/errors.js";
 import type { Clock, EffectDone, EffectLedger, Store } from "../domain/ports.js";
 

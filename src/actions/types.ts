@@ -1,3 +1,4 @@
+/** The contract between the engine and an action: the context it runs with (ports only), the handler type, and ActionError. */
 import type { Delivery, RepositoryInfo, TriggerEvent } from "../domain/events.js";
 import type { Clock, EffectLedger, GitHubPort, Notifier, Store } from "../domain/ports.js";
 import type { LogLevel, Run, StepRecord } from "../domain/run.js";

@@ -1,3 +1,4 @@
+/** The `/healthz` route for load balancers and probes: 200 with the app's version while the process serves requests. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** `GET /healthz`: answers 200 while the process serves requests (for load balancers and probes). */

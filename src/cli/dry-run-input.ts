@@ -1,21 +1,21 @@
-import { readFile } from "node:fs/promises";
-import type { Delivery, RepositoryInfo, TriggerEvent } from "../domain/events.js";
-import { silentLogger } from "../domain/ports.js";
-import { scheduleEntries } from "../engine/schedule-index.js";
-import { scheduleDelivery } from "../engine/scheduler.js";
-import type { LoadedWorkflow } from "../engine/workflow-source.js";
-import { HANDLED_EVENTS, toDelivery } from "../handlers/delivery.js";
-import { latestTickBetween } from "../workflows/cron.js";
-import { repositoryInfo } from "../events/findings.js";
-import { matchWorkflow, needsChangedFiles } from "../workflows/match.js";
-import { didYouMean } from "../workflows/suggest.js";
-import { UsageError, UserError } from "./io.js";
-
 /**
  * What a dry run is given, turned into the deliveries the app would record: a webhook payload
  * for an event, a manual request, or the ticks of the onSchedule triggers. A payload that does
  * not fit its event is the user's mistake, said in one line with the file and the JSON pointer.
  */
+import { readFile } from "node:fs/promises";
+import type { Delivery, RepositoryInfo } from "../domain/events.js";
+import { silentLogger } from "../domain/ports.js";
+import { scheduleEntries } from "../engine/schedule-index.js";
+import { scheduleDelivery } from "../engine/scheduler.js";
+import type { LoadedWorkflow } from "../engine/workflow-source.js";
+import { handledEvents, toDelivery } from "../handlers/delivery.js";
+import { latestTickBetween } from "../triggers/cron.js";
+import { repositoryInfo } from "../events/findings.js";
+import { matchWorkflow, triggerIO } from "../triggers/match.js";
+import { filtersPaths } from "../triggers/on-pr.js";
+import { didYouMean } from "../domain/suggest.js";
+import { UsageError, UserError } from "./io.js";
 
 /** The installation a dry run pretends to be, when the payload names none (example payloads often do not). */
 export const DRY_RUN_INSTALLATION = 1;
@@ -46,10 +46,11 @@ export function parseEvent(value: string): { name: string; action?: string } {
   const dot = value.indexOf(".");
   const name = dot < 0 ? value : value.slice(0, dot);
   const action = dot < 0 ? undefined : value.slice(dot + 1);
-  if ((HANDLED_EVENTS as readonly string[]).includes(name)) return action ? { name, action } : { name };
+  const known = handledEvents();
+  if (known.includes(name)) return action ? { name, action } : { name };
   if (name === "schedule") throw new UsageError("--event", `"schedule" is not a webhook event: dry onSchedule workflows with --schedule [--at <time>]`);
   if (name === "manual") throw new UsageError("--event", `"manual" is not a webhook event: start a manual workflow with --manual <workflow>`);
-  throw new UsageError("--event", `unknown event "${name}"${didYouMean(name, HANDLED_EVENTS)}; known events: ${HANDLED_EVENTS.join(", ")}`);
+  throw new UsageError("--event", `unknown event "${name}"${didYouMean(name, known)}; known events: ${known.join(", ")}`);
 }
 
 /** The delivery the app would record for this webhook, or why there is nothing to do (an action that starts nothing). */
@@ -114,16 +115,20 @@ export function scheduleDeliveries(workflows: LoadedWorkflow[], repository: Repo
  * given: every other filter of the trigger matched. Asked of the app's own matcher, which asks
  * for the changed files only when a `paths` filter is all that is left to decide.
  */
-export async function unevaluatedPaths(workflows: LoadedWorkflow[], triggers: TriggerEvent[]): Promise<Array<{ path: string; paths: string[] }>> {
+export async function unevaluatedPaths(workflows: LoadedWorkflow[], deliveries: Delivery[]): Promise<Array<{ path: string; paths: string[] }>> {
   const found: Array<{ path: string; paths: string[] }> = [];
-  for (const trigger of triggers) {
-    if (trigger.kind !== "pullRequest") continue;
-    for (const loaded of workflows.filter((w) => needsChangedFiles(w.workflow))) {
-      let asked = false;
-      const match = await matchWorkflow(loaded.workflow, trigger, { changedFiles: async () => ((asked = true), []) });
-      if (match.matched || !asked) continue;
-      const paths = loaded.workflow.triggers.flatMap((t) => (t.type === "onPR" ? (t.config?.paths ?? []) : []));
-      found.push({ path: loaded.path, paths: [...new Set(paths)] });
+  const filtering = workflows.filter((w) => w.workflow.triggers.some((t) => t.type === "onPR" && filtersPaths(t.config)));
+  for (const delivery of deliveries) {
+    for (const trigger of delivery.triggers) {
+      if (trigger.kind !== "pullRequest") continue;
+      for (const loaded of filtering) {
+        let asked = false;
+        const probe = { listPullRequestFiles: async () => ((asked = true), []), getPermission: async () => "none" as const };
+        const match = await matchWorkflow(loaded.workflow, trigger, triggerIO(delivery.repository, probe));
+        if (match.matched || !asked) continue;
+        const paths = loaded.workflow.triggers.flatMap((t) => (t.type === "onPR" ? (t.config?.paths ?? []) : []));
+        found.push({ path: loaded.path, paths: [...new Set(paths)] });
+      }
     }
   }
   return found;

@@ -1,3 +1,8 @@
+/**
+ * The engine of `governance run --dry-run`: the app's own job handlers, actions and check-run
+ * reporter over an in-memory store and recording stand-ins for GitHub and the channels, with
+ * each run's calls reported.
+ */
 import { ACTIONS } from "../actions/index.js";
 import type { Delivery } from "../domain/events.js";
 import { silentLogger, type Job, type Logger, type Store } from "../domain/ports.js";

@@ -1,3 +1,4 @@
+/** The `governance` CLI's dispatcher: picks the command (validate, run, runs), prints usage and version, and maps errors to exit statuses. */
 import { readFileSync } from "node:fs";
 import { EXIT, UsageError, type CliIO } from "./io.js";
 import { runCommand } from "./run.js";

@@ -1,5 +1,6 @@
+/** Command-line flag parsing for every CLI command: strict `parseArgs`, with its errors as one-line usage errors that name the flag. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { didYouMean } from "../workflows/suggest.js";
+import { didYouMean } from "../domain/suggest.js";
 import { UsageError } from "./io.js";
 
 /**

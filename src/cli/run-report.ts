@@ -1,3 +1,4 @@
+/** Prints a dry run's outcome (step traces, the calls it would make, check runs, skipped files) as text or JSON, and picks the exit status. */
 import { formatDiagnostic } from "../domain/diagnostic.js";
 import type { RecordedCall } from "../github/recording-port.js";
 import type { WorkflowFile } from "../workflows/index.js";

@@ -1,9 +1,14 @@
+/**
+ * `governance run --dry-run`: delivers a webhook payload, a manual request or a schedule's
+ * ticks to a local workflow folder as the app would, against a recording stand-in for GitHub,
+ * and prints what would happen.
+ */
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Delivery } from "../domain/events.js";
 import type { LoadedFolder } from "../engine/workflow-source.js";
-import { findWorkflow, manualConfig } from "../workflows/find-workflow.js";
-import { resolveInputs } from "../workflows/inputs.js";
+import { findWorkflow, manualConfig } from "../triggers/find-workflow.js";
+import { resolveInputs } from "../triggers/inputs.js";
 import { eventDelivery, LOCAL_REPOSITORY, manualDelivery, parseEvent, parseInputs, parseTime, payloadRepository, readPayload, scheduleDeliveries, unevaluatedPaths } from "./dry-run-input.js";
 import { DryRunSession } from "./dry-run-session.js";
 import { EXIT, UsageError, UserError, type CliIO } from "./io.js";
@@ -79,7 +84,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   });
   const plan = await planDeliveries(values, payload, session, io.cwd);
   if (!plan.loaded) return printDryRun(io, format, { runs: [], otherCalls: [], files: [], warnings: plan.warnings, hints: [], message: plan.nothing });
-  const hints = changedFiles ? [] : pathsHints(await unevaluatedPaths(plan.loaded.workflows, plan.deliveries.flatMap((d) => d.triggers)));
+  const hints = changedFiles ? [] : pathsHints(await unevaluatedPaths(plan.loaded.workflows, plan.deliveries));
   const outcome = await session.run(plan.deliveries);
   return printDryRun(io, format, { ...outcome, files: plan.loaded.files, warnings: plan.warnings, hints, ...(outcome.runs.length === 0 ? { message: plan.nothing } : {}) });
 }

@@ -1,11 +1,10 @@
-import type { LogEntry, Run, StepRecord, WaitState } from "../domain/run.js";
-import { display } from "../events/payload-read.js";
-
 /**
  * How `governance runs` shows stored runs: pure functions from run records to text and JSON.
  * Names, errors and log lines come from repositories and the outside world, so every cell is
  * cut to one line and cleaned of control and bidi characters before it reaches a terminal.
  */
+import type { LogEntry, Run, StepRecord, WaitState } from "../domain/run.js";
+import { display } from "../events/payload-read.js";
 
 /** A run as `governance runs` sees it: "waiting" is a running run with a waiting step. */
 export type ShownStatus = Run["status"] | "waiting";

@@ -1,3 +1,4 @@
+/** Tells the CLI's user errors (exit status 2, one line) from internal ones, and loads the operator configuration with its problems as user errors. */
 import { GOVERNANCE_CONFIG_ENV, loadOperatorConfig, OperatorConfigError, type OperatorConfig } from "../config/operator-config.js";
 import { UserError } from "./io.js";
 

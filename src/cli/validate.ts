@@ -1,3 +1,4 @@
+/** `governance validate`: checks workflow files and folders with the app's own loader and prints each problem as path:line:col, as text or JSON. */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { formatDiagnostic, hasErrors } from "../domain/diagnostic.js";

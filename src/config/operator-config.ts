@@ -1,15 +1,14 @@
+/**
+ * The operator's configuration: what the app needs from whoever runs it and repositories must
+ * never hold, such as webhook URLs. One YAML file, named by GOVERNANCE_CONFIG, read once at
+ * start-up in stages (read → parse → schema → URL checks), each failing with a positioned error.
+ */
 import { readFileSync, statSync } from "node:fs";
 import { inspect } from "node:util";
 import type { Diagnostic } from "../domain/diagnostic.js";
 import { parseSource } from "../workflows/source.js";
 import { scrubMessage } from "./redact.js";
 import { validateOperatorConfig } from "./validate-operator-config.js";
-
-/**
- * The operator's configuration: what the app needs from whoever runs it and repositories must
- * never hold, such as webhook URLs. One YAML file, named by GOVERNANCE_CONFIG, read once at
- * start-up in stages (read → parse → schema → URL checks), each failing with a positioned error.
- */
 
 /** The environment variable that names the configuration file. */
 export const GOVERNANCE_CONFIG_ENV = "GOVERNANCE_CONFIG";

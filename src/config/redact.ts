@@ -1,11 +1,10 @@
-import type { DocPath } from "../domain/paths.js";
-import { toDisplayPath } from "../domain/paths.js";
-
 /**
  * Keeping webhook URLs out of messages. A webhook URL is a bearer secret: whoever has it can
  * post to the channel. Messages about the configuration end up in logs and terminals, so
  * nothing in them may quote a URL, or a part of one, beyond its scheme.
  */
+import type { DocPath } from "../domain/paths.js";
+import { toDisplayPath } from "../domain/paths.js";
 
 const URL_LIKE = /\b([a-z][a-z0-9+.-]{0,20}):\/\/[^\s"'`<>)\]]*/gi;
 /** A key (channel name, field name) that can be shown: short, with nothing that belongs to a URL. */

@@ -1,10 +1,15 @@
+/**
+ * Validates a parsed operator configuration against schema/operator-config.schema.json, then
+ * checks each channel's webhook URL, returning positioned diagnostics. Messages are built from
+ * the schema, never from ajv's text or the value, so no webhook URL can leak into one.
+ */
 import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type { Diagnostic } from "../domain/diagnostic.js";
 import { fromPointer, toPointer } from "../domain/paths.js";
 import type { SourceMap } from "../workflows/source.js";
-import { closest, didYouMean } from "../workflows/suggest.js";
+import { closest, didYouMean } from "../domain/suggest.js";
 import { safeDisplayPath, showKey } from "./redact.js";
 import { webhookUrlProblem } from "./webhook-url.js";
 

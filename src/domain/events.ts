@@ -1,3 +1,4 @@
+/** The event data model: a recorded webhook delivery, the trigger events it carries (extensible by trigger types), and the signals that steer waiting runs. */
 import type { Finding } from "./finding.js";
 
 /** The repository an event happened in. */
@@ -24,19 +25,34 @@ export interface PullRequestInfo {
 }
 
 /**
+ * The kinds of event a delivery can carry, by `kind`, each with its own fields. A trigger type
+ * registered beside the built-in ones (src/triggers/) adds its event here by augmenting this
+ * interface from its own module:
+ *
+ *     declare module "../domain/events.js" { interface TriggerEventMap { release: { action: string; tag: string } } }
+ */
+export interface TriggerEventMap {
+  pullRequest: { action: string; pullRequest: PullRequestInfo };
+  finding: { action: string; finding: Finding };
+  rerun: { checkRunId: number; runId: string; headSha: string };
+  /** `/governance run <workflow> [key=value…]`, the CLI or the API. Inputs are checked against the trigger's spec. */
+  manual: { workflow: string; inputs: Record<string, string>; actor: string; issueNumber?: number };
+  /** A tick of an onSchedule trigger, for the workflow at `workflowPath` on the default branch. */
+  schedule: { workflowPath: string; triggerIndex: number; scheduledFor: string };
+  /** Something a waiting run may be waiting for: an approval, a closed issue, a resolved alert… */
+  signal: { signal: Signal };
+}
+
+export type TriggerEventKind = keyof TriggerEventMap;
+
+/**
  * What a webhook means for workflows: the trigger-side view of an event, made by a handler
  * from the payload. One delivery can carry several (a dispatch with many findings).
  */
-export type TriggerEvent =
-  | { kind: "pullRequest"; action: string; pullRequest: PullRequestInfo }
-  | { kind: "finding"; action: string; finding: Finding }
-  | { kind: "rerun"; checkRunId: number; runId: string; headSha: string }
-  /** `/governance run <workflow> [key=value…]`, the CLI or the API. Inputs are checked against the trigger's spec. */
-  | { kind: "manual"; workflow: string; inputs: Record<string, string>; actor: string; issueNumber?: number }
-  /** A tick of an onSchedule trigger, for the workflow at `workflowPath` on the default branch. */
-  | { kind: "schedule"; workflowPath: string; triggerIndex: number; scheduledFor: string }
-  /** Something a waiting run may be waiting for: an approval, a closed issue, a resolved alert… */
-  | { kind: "signal"; signal: Signal };
+export type TriggerEvent = { [K in TriggerEventKind]: { kind: K } & TriggerEventMap[K] }[TriggerEventKind];
+
+/** The event of one kind. */
+export type EventOf<K extends TriggerEventKind> = Extract<TriggerEvent, { kind: K }>;
 
 /** An event that resumes or steers runs that already exist, rather than starting new ones. */
 export type Signal =

@@ -1,9 +1,10 @@
+/** The one shape every scan result is normalised to (alerts, check runs, dispatches), with the fingerprint behind "one issue per finding". */
 import type { FindingSource, Severity } from "./workflow.js";
 
 /**
  * A normalised scan result. Every source (code scanning, Dependabot, secret scanning, another
  * app's check run, a scan-result repository_dispatch) maps onto this one shape; the mapping
- * lives in src/workflows/findings.ts.
+ * lives in src/events/findings.ts.
  */
 export interface Finding {
   source: FindingSource;

@@ -1,3 +1,4 @@
+/** The run data model: runs, step records, waiting states, votes and log entries as the store keeps them, and which issue a run's steps opened. */
 import type { ActionKind, StepType, Workflow } from "./workflow.js";
 
 export const RUN_STATUSES = ["pending", "running", "succeeded", "failed", "cancelled"] as const;

@@ -1,3 +1,4 @@
+/** "Did you mean …?": the closest of some known names to a misspelt one, for error messages everywhere. */
 /** Longest name compared letter by letter; longer ones are never "close" to anything shorter. */
 const MAX_COMPARED = 64;
 

@@ -21,3 +21,13 @@ export function cutAt(text: string, max: number): string {
   if (end > 0 && code >= 0xd800 && code <= 0xdbff) end--; // a high surrogate without its pair
   return text.slice(0, end);
 }
+
+/** User text in a message: quoted, and cut so that an error never repeats a whole comment. */
+export function quoteUserText(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 59)}…` : text);
+}
+
+/** Text for one cell of a Markdown table: pipes escaped, angle brackets as entities, line breaks as spaces. */
+export function escapeTableCell(text: string): string {
+  return text.replace(/[|<>\n\r]/g, (c) => (c === "|" ? "\\|" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : " "));
+}

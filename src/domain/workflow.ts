@@ -3,8 +3,8 @@
  * "Workflow format" section and the JSON Schema in schema/workflow.schema.json).
  */
 
+/** The built-in trigger types (src/triggers/ has one module each; more can be registered there). */
 export const TRIGGER_TYPES = ["onSchedule", "onScanResult", "manual", "onPR"] as const;
-export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
 export const STEP_TYPES = ["action", "decision", "approval", "wait"] as const;
 export type StepType = (typeof STEP_TYPES)[number];
@@ -59,11 +59,26 @@ export interface ManualConfig {
   inputs?: Record<string, InputSpec>;
 }
 
-export type Trigger =
-  | { type: "onScanResult"; config?: OnScanResultConfig }
-  | { type: "onPR"; config?: OnPRConfig }
-  | { type: "onSchedule"; config: OnScheduleConfig }
-  | { type: "manual"; config?: ManualConfig };
+/**
+ * The trigger types by `type`, each with its `config`. A trigger type registered beside the
+ * built-in ones (src/triggers/) adds itself by augmenting this interface from its own module:
+ *
+ *     declare module "../domain/workflow.js" { interface TriggerMap { onRelease: { config?: { tags?: string[] } } } }
+ */
+export interface TriggerMap {
+  onScanResult: { config?: OnScanResultConfig };
+  onPR: { config?: OnPRConfig };
+  onSchedule: { config: OnScheduleConfig };
+  manual: { config?: ManualConfig };
+}
+
+export type TriggerType = keyof TriggerMap;
+
+/** A trigger as a workflow writes it. */
+export type Trigger = { [T in TriggerType]: { type: T } & TriggerMap[T] }[TriggerType];
+
+/** The trigger of one type. */
+export type TriggerOf<T extends TriggerType> = Extract<Trigger, { type: T }>;
 
 export interface Action {
   kind: ActionKind;

@@ -1,16 +1,8 @@
+/** What expressions see during a run: the context built from the run, its delivery and its trigger event. */
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import { runUrl, type Run } from "../domain/run.js";
-import type { ManualConfig } from "../domain/workflow.js";
+import { definitionFor, triggerVariables } from "../triggers/registry.js";
 import { toCelValue } from "../workflows/evaluate.js";
-import { resolveInputs } from "../workflows/inputs.js";
-
-/** A manual run's inputs, typed by its trigger's spec (checked when the run was created). */
-function manualInputs(run: Run, given: Record<string, string>): Record<string, unknown> {
-  const spec = run.definition.triggers.find((t) => t.type === "manual")?.config as ManualConfig | undefined;
-  const resolved = resolveInputs(spec?.inputs, given);
-  return resolved.ok ? resolved.values : { ...given };
-}
-
 
 /** Outputs of the steps that succeeded so far, by step id (the latest execution wins). */
 export function stepOutputs(run: Run): Record<string, Record<string, unknown>> {
@@ -19,13 +11,11 @@ export function stepOutputs(run: Run): Record<string, Record<string, unknown>> {
   return out;
 }
 
-/** Every documented finding field exists in expressions: null when the source does not know it. */
-const FINDING_FIELDS = { number: null, package: null, path: null, startLine: null, commit: null, ref: null, url: "" };
-
 /**
- * The context expressions see: `event`, `repository`, `pullRequest`, `finding`, `inputs`,
- * `steps.<id>.outputs`, `run`, `workflow` (documented in the README). Absent parts are empty
- * maps, so `has(pullRequest.number)` works everywhere.
+ * The context expressions see: `event`, `repository`, `steps.<id>.outputs`, `run`, `workflow`,
+ * and what the trigger types fill (`pullRequest`, `finding`, `inputs`; documented in the
+ * README). The variables of the other trigger types are empty maps, so `has(pullRequest.number)`
+ * works everywhere.
  */
 export function expressionContext(run: Run, delivery: Delivery, trigger: TriggerEvent): Record<string, unknown> {
   const repo = delivery.repository;
@@ -33,15 +23,23 @@ export function expressionContext(run: Run, delivery: Delivery, trigger: Trigger
   const context = toCelValue({
     event: { name: delivery.event, action: delivery.action ?? "" },
     repository: { owner: repo.owner, name: repo.name, fullName: repo.fullName, defaultBranch: repo.defaultBranch, url: repo.url },
-    pullRequest: trigger.kind === "pullRequest" ? trigger.pullRequest : {},
-    finding: trigger.kind === "finding" ? { ...FINDING_FIELDS, ...trigger.finding } : {},
-    inputs: trigger.kind === "manual" ? manualInputs(run, trigger.inputs) : {},
+    ...triggerContext(run, trigger),
     steps,
     run: { id: run.id, url: runUrl(run, repo.url) },
     workflow: { name: run.definition.name, version: run.definition.version },
   }) as Record<string, unknown> & { event: Record<string, unknown> };
   context.event.payload = celPayload(delivery);
   return context;
+}
+
+/** Every trigger type's variables, empty, with the run's own type's filled in. */
+function triggerContext(run: Run, trigger: TriggerEvent): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  for (const name of triggerVariables()) context[name] = {};
+  const definition = definitionFor(trigger);
+  if (!definition) return context;
+  const config = (run.definition.triggers.find((t) => t.type === definition.type) as { config?: unknown } | undefined)?.config;
+  return Object.assign(context, definition.context(trigger, config as never));
 }
 
 /** Payloads as CEL values, per delivery object: every step of a run reads the same one, and expressions never change it. */

@@ -1,7 +1,9 @@
+/** How the CLI's dry run gets past waits: timers and events end as if they came, approvals take the `--approve`/`--reject` answer. */
 import type { Clock, Store } from "../domain/ports.js";
 import type { Run, StepRecord } from "../domain/run.js";
 import { formatDuration } from "../workflows/durations.js";
-import { completeWaiting, runJob } from "./runner.js";
+import { runJob } from "./runner.js";
+import { completeWaiting } from "./step-outcomes.js";
 
 /** How a dry run answers approvals: approve, reject, or leave them waiting. */
 export type DryRunApproval = "approve" | "reject" | undefined;

@@ -1,3 +1,4 @@
+/** The dependencies of delivery intake, apart so that intake.ts and requested-runs.ts can both import them without a cycle. */
 import type { Delivery } from "../domain/events.js";
 import type { Clock, GitHubPort, Logger, Store } from "../domain/ports.js";
 import type { WorkflowFile } from "../workflows/index.js";

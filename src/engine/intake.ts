@@ -1,11 +1,17 @@
+/**
+ * Delivery intake: turns a recorded delivery into runs, by matching the default branch's
+ * workflows (never a pull request's), applying signals and re-runs, and queueing validation of
+ * a pull request's changed `.governance/` files.
+ */
 import { v7 as uuidv7 } from "uuid";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import type { GitHubPort, JobHolder } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
-import { matchWorkflow, needsChangedFiles } from "../workflows/match.js";
+import { matchWorkflow, triggerIO } from "../triggers/match.js";
+import { triggerTypesFor } from "../triggers/registry.js";
 import type { IntakeDeps } from "./intake-deps.js";
 import { newRun } from "./new-run.js";
-import { manualRun, scheduledRun } from "./requested-runs.js";
+import { selectedRun } from "./requested-runs.js";
 import { applySignal } from "./signals.js";
 
 /** Pull request actions after which a changed `.governance/` folder is validated. */
@@ -64,8 +70,10 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
     // request's base branch may be one anyone with push access made. The base branch only
     // decides which `branches` filters match.
     const folder = await deps.source.loadPolicy(github, delivery.repository);
-    if (trigger.kind === "manual" || trigger.kind === "schedule") {
-      const run = trigger.kind === "manual" ? await manualRun(delivery, index, trigger, folder, github, deps) : scheduledRun(delivery, index, trigger, folder, deps);
+    const io = triggerIO(delivery.repository, github);
+    const selecting = triggerTypesFor(trigger.kind).find((d) => d.select);
+    if (selecting) {
+      const run = await selectedRun(delivery, index, trigger, selecting, folder, io, github, deps);
       if (run) await storeRun(run);
       continue;
     }
@@ -84,15 +92,8 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
       });
     }
 
-    let changedFiles: Promise<string[]> | undefined;
-    const repo = { owner: delivery.repository.owner, repo: delivery.repository.name };
     for (const loaded of folder.workflows) {
-      const match = await matchWorkflow(loaded.workflow, trigger, {
-        changedFiles:
-          trigger.kind === "pullRequest" && needsChangedFiles(loaded.workflow)
-            ? () => (changedFiles ??= github.listPullRequestFiles(repo, trigger.pullRequest.number))
-            : undefined,
-      });
+      const match = await matchWorkflow(loaded.workflow, trigger, io);
       if (!match.matched) {
         deps.log.debug({ deliveryId: delivery.id, workflow: loaded.path, reason: match.reason }, "workflow not triggered");
         continue;

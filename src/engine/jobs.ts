@@ -1,3 +1,8 @@
+/**
+ * The engine's job handlers for the worker: `delivery` (a recorded webhook becomes runs),
+ * `validate` (a pull request's `.governance/` check) and `run`; and the give-up hook that fails
+ * a run whose job kept killing its worker.
+ */
 import type { ActionHandler } from "../actions/index.js";
 import { NonRetriableError } from "../domain/errors.js";
 import type { Delivery } from "../domain/events.js";

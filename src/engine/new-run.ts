@@ -1,26 +1,21 @@
+/** Makes the new run a trigger event starts for a matched workflow, with the dedupe key that makes repeated events one run. */
 import { v7 as uuidv7 } from "uuid";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import type { Clock } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
-import type { LoadedWorkflow } from "./workflow-source.js";
+import { definitionFor } from "../triggers/registry.js";
+import type { WorkflowEntry } from "../triggers/types.js";
 
-/** Which run an event makes: runs with the same key are one run (redeliveries, repeated alert events). */
+/** Which run an event makes: runs with the same key are one run (redeliveries, repeated alert events, a tick). */
 export function dedupeKey(delivery: Delivery, index: number, trigger: TriggerEvent, workflowId: string, commit: string): string {
-  // A tick is one run, whichever replica or redelivery brings it.
-  if (trigger.kind === "schedule") return `schedule:${workflowId}:${trigger.scheduledFor}`;
-  if (trigger.kind === "finding") {
-    // Several events for one alert (created, appeared_in_branch, a hook at org and repo level)
-    // are one run; a reopening starts a new one.
-    const episode = /reopen|reintroduced/.test(trigger.action) ? `reopened@${delivery.id}` : "opened";
-    return `finding:${workflowId}:${trigger.finding.fingerprint}:${episode}`;
-  }
-  return `delivery:${workflowId}@${commit}:${delivery.id}:${index}`;
+  const own = definitionFor(trigger)?.dedupeKey?.(trigger, { workflowId, deliveryId: delivery.id });
+  return own ?? `delivery:${workflowId}@${commit}:${delivery.id}:${index}`;
 }
 
-export function newRun(delivery: Delivery, index: number, trigger: TriggerEvent, loaded: LoadedWorkflow, commit: string, clock: Clock): Run {
-  // Scheduled and manual runs attach their check run to the default branch head.
-  const headSha =
-    trigger.kind === "pullRequest" ? trigger.pullRequest.headSha : trigger.kind === "finding" ? (trigger.finding.commit ?? commit) : commit;
+export function newRun(delivery: Delivery, index: number, trigger: TriggerEvent, loaded: WorkflowEntry, commit: string, clock: Clock): Run {
+  // Runs whose event has no commit of its own (a schedule, a manual run) attach their check
+  // run to the default branch head.
+  const headSha = definitionFor(trigger)?.commit?.(trigger) ?? commit;
   return {
     id: uuidv7(),
     workflowId: loaded.id,

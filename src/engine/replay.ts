@@ -1,3 +1,4 @@
+/** Works out where a run stands (ready, waiting and failed step executions) and a step's lineage from its step records alone, which makes restarts safe. */
 import type { Run, StepRecord } from "../domain/run.js";
 
 /** A step execution that can run now: new, or interrupted (`resume`) and to be run again. */

@@ -1,3 +1,4 @@
+/** Changes a run from outside the runner (signals, cancels, give-ups) as its single writer: optimistic commits, retried on conflict. */
 import type { NewJob, Store } from "../domain/ports.js";
 import type { LogEntry, Run, StepRecord } from "../domain/run.js";
 

@@ -1,62 +1,22 @@
-import type { ActionHandler } from "../actions/index.js";
-import { ActionError } from "../actions/index.js";
+/**
+ * The runner: executes a run as far as it can go, committing before every side effect and where
+ * it stops, replaying from the store after a conflict, and finishing it (succeeded, failed,
+ * cancelled) on its check run.
+ */
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import { RateLimitError } from "../domain/errors.js";
-import type { Clock, EffectDone, EffectLedger, GitHubPort, Logger, NewJob, Notifier, RunReporter, Store } from "../domain/ports.js";
-import type { LogEntry, LogLevel, Run, StepRecord } from "../domain/run.js";
-import type { ActionKind, Step } from "../domain/workflow.js";
-import { parseDuration } from "../workflows/durations.js";
-import { evaluateCondition, renderParametersAll } from "../workflows/evaluate.js";
-import { routeOutcome, stepEdges } from "../workflows/graph.js";
-import { expressionContext, stepOutputs } from "./context.js";
-import { lineage, locate, type Ready } from "./replay.js";
+import type { EffectDone, EffectLedger, NewJob, Store } from "../domain/ports.js";
+import type { LogEntry, Run, StepRecord } from "../domain/run.js";
+import { definitionFor } from "../triggers/registry.js";
+import { locate } from "./replay.js";
 import { endSteps, isFinishedRun } from "./run-writer.js";
-import { isTransient, retryDelayMs } from "./transient.js";
-import { dueAt, dueOutcome, startApproval, startWait } from "./waits.js";
-
-/** Bound on step executions in one run, whatever the workflow says: a last line of defence. */
-export const MAX_STEP_EXECUTIONS = 1000;
-
-export interface RunnerDeps {
-  store: Store;
-  clock: Clock;
-  notifier: Notifier;
-  github: GitHubPort;
-  actions: Partial<Record<ActionKind, ActionHandler>>;
-  reporter: RunReporter;
-  log: Logger;
-  /** Aborted when the job running this lost its lease: stop at the next step boundary. */
-  signal?: AbortSignal;
-  /**
-   * Whether the job running this still holds its lease. Asked before a replay and before an
-   * action's side effect: a worker whose lease ran out (it stalled) and was taken over must not
-   * go on with the run that the new holder executes.
-   */
-  holdsLease?: () => Promise<boolean>;
-  /** This job ran before and never recorded an outcome (its process died): what it may not have reported is reported again. */
-  retried?: boolean;
-}
-
-/** The job's lease went to another worker: this execution stops and leaves the run to it. */
-export class LeaseLostError extends Error {
-  override readonly name = "LeaseLostError";
-}
-
-/** Where a run was left: finished, or waiting (and when it next needs waking, if ever). */
-export interface RunProgress {
-  run: Run;
-  wakeAt?: Date;
-}
+import { executeStep } from "./execute-step.js";
+import { LeaseLostError, RunConflictError, type Commit, type RunnerDeps, type RunProgress } from "./runner-deps.js";
+import { errorMessage, resolveDueWaits, type Log } from "./step-outcomes.js";
+import { dueAt } from "./waits.js";
 
 /** Replays after a conflict before the job gives the turn back (and is retried). */
 const MAX_REPLAYS = 20;
-
-type Log = (level: LogLevel, message: string, meta?: Record<string, unknown>) => void;
-
-/** Another writer committed the run since this one read it: reload and replay. */
-export class RunConflictError extends Error {
-  override readonly name = "RunConflictError";
-}
 
 /** The job that continues a run: one of a run's jobs at a time (its id is the concurrency key). */
 export function runJob(run: Pick<Run, "id" | "installationId">, key: string, runAt?: Date): NewJob {
@@ -194,8 +154,6 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
   }
 }
 
-type Commit = (state: Run, jobs?: NewJob[]) => Promise<Run>;
-
 /** Not started because GitHub's rate limit says not now: the run comes back when it allows. */
 async function reschedule(run: Run, err: RateLimitError, deps: RunnerDeps): Promise<RunProgress> {
   const wakeAt = err.retryAt;
@@ -216,210 +174,7 @@ async function finish(run: Run, status: "succeeded" | "failed" | "cancelled", me
   return done;
 }
 
-/** Timers that fell due, timeouts that passed and retries whose wait is over. */
-function resolveDueWaits(run: Run, now: Date, log: Log): Run {
-  let changed = false;
-  const steps = run.steps.map((record) => {
-    const outcome = record.status === "waiting" ? dueOutcome(record, now) : undefined;
-    if (!outcome) return record;
-    changed = true;
-    if (outcome === "retry") {
-      if (record.waiting?.kind === "retry" && record.waiting.paced) log("debug", `step ${record.stepId}: going on after the rate limit`, { stepId: record.stepId });
-      else log("info", `step ${record.stepId}: trying again (try ${record.tries ?? 2})`, { stepId: record.stepId });
-      const { waiting: _w, ...rest } = record;
-      return { ...rest, status: "running" as const };
-    }
-    return completeWaiting(run, record, outcome, now, log);
-  });
-  return changed ? { ...run, steps } : run;
-}
-
-/** Ends a waiting approval or wait with an outcome, routed through the step's `next`. */
-export function completeWaiting(run: Run, record: StepRecord, outcome: string, now: Date, log: Log, outputs: Record<string, unknown> = {}): StepRecord {
-  const index = run.definition.steps.findIndex((s) => s.id === record.stepId);
-  const route = routeOutcome(run.definition.steps, index, outcome);
-  const { waiting: _w, ...rest } = record;
-  const base = { ...rest, outcome, finishedAt: now.toISOString(), outputs: { ...record.outputs, ...outputs, outcome } };
-  if ("error" in route) {
-    log("error", `step ${record.stepId}: ${outcome}; ${route.error}, and no step is set to follow it`, { stepId: record.stepId, outcome });
-    return { ...base, status: "failed", error: `${outcome}: ${route.error}` };
-  }
-  log("info", `step ${record.stepId}: ${outcome}`, { stepId: record.stepId, outcome, next: route.next });
-  return { ...base, status: "succeeded", next: route.next };
-}
-
-async function executeStep(
-  run: Run,
-  ready: Ready,
-  trigger: TriggerEvent,
-  delivery: Delivery,
-  deps: RunnerDeps,
-  log: Log,
-  commit: Commit,
-  replaying: boolean,
-  ledger: (fresh: boolean, since: Date) => EffectLedger,
-): Promise<Run> {
-  const steps = run.definition.steps;
-  const index = steps.findIndex((s) => s.id === ready.stepId);
-  const step = steps[index]!;
-  const now = () => deps.clock.now().toISOString();
-  const base: StepRecord = ready.resume ?? {
-    stepId: step.id,
-    ...(step.name ? { name: step.name } : {}),
-    type: step.type,
-    ...(step.type === "action" ? { kind: step.action.kind } : {}),
-    status: "running",
-    attempt: ready.execution,
-    tries: 1,
-    startedAt: now(),
-  };
-  const others = run.steps.filter((s) => s !== ready.resume);
-  const put = (record: StepRecord): Run => ({ ...run, currentStepId: step.id, steps: [...others, record] });
-
-  const refusal =
-    run.steps.length >= MAX_STEP_EXECUTIONS
-      ? `the run reached ${MAX_STEP_EXECUTIONS} step executions`
-      : step.maxRuns !== undefined && ready.execution > step.maxRuns
-        ? `step "${step.id}" reached its maxRuns (${step.maxRuns})`
-        : undefined;
-  if (refusal) {
-    log("error", refusal, { stepId: step.id });
-    return put({ ...base, status: "failed", error: refusal, finishedAt: now() });
-  }
-
-  if (!ready.resume) {
-    log("info", `step ${step.id} started${step.name ? ` (${step.name})` : ""}`, { stepId: step.id, execution: base.attempt });
-    run = put(base);
-    // An action's "running" is committed before its side effect (with whatever the run did
-    // since its last commit): a crash from here on resumes this very step. Other steps have no
-    // effect outside the store: their outcome is committed with the next commit.
-    if (step.type === "action") run = await commit(run);
-  } else if (!ready.resume.error && !replaying) {
-    // A retry carries its last error; a record without one was cut off by a crash.
-    log("warn", `step ${step.id} resumed after an interruption`, { stepId: step.id });
-  }
-  if (step.type === "action" && deps.holdsLease && !(await deps.holdsLease())) {
-    throw new LeaseLostError(`run ${run.id}: the job's lease was lost before step ${step.id}; its new holder goes on with the run`);
-  }
-
-  let parameters: Record<string, unknown> | undefined;
-  try {
-    const context = expressionContext(run, delivery, trigger);
-    switch (step.type) {
-      case "action": {
-        // What each parameter became is kept even when one fails to render: the failed step shows it.
-        const { rendered, error } = renderParametersAll(step.action.parameters ?? {}, context);
-        parameters = rendered;
-        if (error) throw error;
-        const handler = deps.actions[step.action.kind];
-        if (!handler) throw new ActionError(`action kind "${step.action.kind}" is not supported yet`);
-        const outputs = await handler({
-          run,
-          step,
-          parameters,
-          workflow: run.definition,
-          delivery,
-          trigger,
-          repository: delivery.repository,
-          stepOutputs: stepOutputs(run),
-          lineage: lineage(run, step.id, base.attempt),
-          idempotencyKey: `${run.id}:${step.id}:${base.attempt}`,
-          github: deps.github,
-          notifier: deps.notifier,
-          store: deps.store,
-          clock: deps.clock,
-          // Fresh when this attempt's "running" was committed just above: nothing was made under its key yet.
-          effects: ledger(!ready.resume, new Date(base.startedAt ?? deps.clock.now().toISOString())),
-          log: (level, message, meta) => log(level, message, { stepId: step.id, ...meta }),
-        });
-        log("info", `step ${step.id} succeeded`, { stepId: step.id });
-        return put({ ...clean(base), status: "succeeded", parameters, outputs, next: stepEdges(steps, index), finishedAt: now() });
-      }
-      case "decision": {
-        for (const [i, c] of step.next.when.entries()) {
-          if (evaluateCondition(c.if, context)) {
-            log("info", `decision ${step.id}: case ${i + 1} is true`, { stepId: step.id, if: c.if, next: c.then });
-            return put({ ...clean(base), status: "succeeded", outcome: `case ${i + 1}`, outputs: { case: i + 1 }, next: c.then, finishedAt: now() });
-          }
-        }
-        log("info", `decision ${step.id}: no case is true${step.next.else ? "; taking else" : ""}`, { stepId: step.id });
-        return put({ ...clean(base), status: "succeeded", outcome: "else", outputs: { case: 0 }, next: step.next.else ?? [], finishedAt: now() });
-      }
-      case "approval":
-      case "wait": {
-        const start = step.type === "approval" ? startApproval(step, trigger, deps.clock.now(), voteIssues(delivery, trigger)) : startWait(step, run, trigger, deps.clock.now());
-        log("info", `step ${step.id}: ${start.message}`, { stepId: step.id });
-        if ("waiting" in start) return put({ ...clean(base), status: "waiting", waiting: start.waiting });
-        return put(completeWaiting(run, { ...clean(base), status: "waiting" }, start.outcome, deps.clock.now(), log));
-      }
-    }
-  } catch (err) {
-    return put(failure(step, index, steps, base, parameters, err, deps.clock.now(), log));
-  }
-}
-
-/** The issues whose comments vote on an approval: the pull request, the manual run's issue, the event's issue (and the issues the run opens: issuesOpenedInRepository). */
-export function voteIssues(delivery: Pick<Delivery, "payload">, trigger: TriggerEvent | undefined): number[] {
-  const issues: number[] = [];
-  if (trigger?.kind === "pullRequest") issues.push(trigger.pullRequest.number);
-  if (trigger?.kind === "manual" && trigger.issueNumber !== undefined) issues.push(trigger.issueNumber);
-  const issue = (delivery.payload as { issue?: { number?: unknown } } | undefined)?.issue?.number;
-  if (typeof issue === "number") issues.push(issue);
-  return [...new Set(issues)];
-}
-
-/** A record without the leftovers of an earlier try. */
-function clean(record: StepRecord): StepRecord {
-  const { error: _e, waiting: _w, ...rest } = record;
-  return rest;
-}
-
-/** A failed try: a retry when the step allows one and the failure is transient, else a failed step. */
-function failure(step: Step, index: number, steps: readonly Step[], base: StepRecord, parameters: Record<string, unknown> | undefined, err: unknown, now: Date, log: Log): StepRecord {
-  const message = errorMessage(err);
-  const tries = base.tries ?? 1;
-  if (err instanceof RateLimitError) {
-    // Not a failure: GitHub's limit for this installation says "not now". The step goes on at
-    // the time it allows, without using one of its tries, and no worker slot waits for it.
-    const until = err.retryAt.toISOString();
-    log("info", `step ${step.id}: ${message}; going on at ${until}`, { stepId: step.id });
-    return { ...clean(base), ...(parameters ? { parameters } : {}), status: "waiting", error: message, waiting: { kind: "retry", until, lastError: message, paced: true } };
-  }
-  const maxAttempts = step.retry?.maxAttempts ?? 1;
-  const withParameters = parameters ? { parameters } : {};
-  if (isTransient(err) && tries < maxAttempts) {
-    const delay = retryDelayMs(parseDuration(step.retry?.backoff ?? "10s")!, tries);
-    const until = new Date(now.getTime() + delay).toISOString();
-    log("warn", `step ${step.id} failed (try ${tries} of ${maxAttempts}): ${message}; trying again at ${until}`, { stepId: step.id });
-    return { ...clean(base), ...withParameters, status: "waiting", tries: tries + 1, error: message, waiting: { kind: "retry", until, lastError: message } };
-  }
-  const outOf = maxAttempts > 1 ? ` after ${tries} ${tries === 1 ? "try" : "tries"}` : "";
-  log("error", `step ${step.id} failed${outOf}: ${message}`, { stepId: step.id });
-  const next = step.continueOnError ? { next: step.type === "action" ? stepEdges(steps, index) : [] } : {};
-  if (step.continueOnError) log("warn", `step ${step.id} may fail (continueOnError); its branch goes on`, { stepId: step.id });
-  return { ...clean(base), ...withParameters, status: "failed", error: message, finishedAt: now.toISOString(), ...next };
-}
-
 function describeTrigger(trigger: TriggerEvent): Record<string, unknown> {
-  switch (trigger.kind) {
-    case "pullRequest":
-      return { kind: "pullRequest", action: trigger.action, number: trigger.pullRequest.number };
-    case "finding":
-      return { kind: "finding", action: trigger.action, source: trigger.finding.source, severity: trigger.finding.severity, number: trigger.finding.number };
-    case "manual":
-      return { kind: "manual", by: trigger.actor };
-    case "schedule":
-      return { kind: "schedule", scheduledFor: trigger.scheduledFor };
-    default:
-      return { kind: trigger.kind };
-  }
+  return definitionFor(trigger)?.describe(trigger) ?? { kind: trigger.kind };
 }
 
-/** A failure's message, without anything an HTTP client attached (headers, tokens). */
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const status = (err as { status?: number }).status;
-    return status ? `${err.message} (HTTP ${status})` : err.message;
-  }
-  return String(err);
-}

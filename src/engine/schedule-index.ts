@@ -1,7 +1,12 @@
+/**
+ * The schedule index: the onSchedule triggers of each repository's default-branch workflows,
+ * kept in the store for the scheduler. Holds the job handlers that refresh and remove them, and
+ * the start-up queueing of installations never indexed.
+ */
 import { NonRetriableError } from "../domain/errors.js";
 import type { RepositoryInfo } from "../domain/events.js";
 import { JOB_PRIORITY, type Clock, type GitHubPort, type GitHubPortFactory, type Job, type Logger, type ScheduleEntry, type Store } from "../domain/ports.js";
-import { DEFAULT_TIMEZONE, nextTickAfter } from "../workflows/cron.js";
+import { DEFAULT_TIMEZONE, nextTickAfter } from "../triggers/cron.js";
 import type { LoadedWorkflow, WorkflowSource } from "./workflow-source.js";
 
 /** The job types of the schedule index (see `handlers/schedule-events.ts` for what enqueues them). */

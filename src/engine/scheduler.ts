@@ -1,6 +1,10 @@
+/**
+ * The scheduler: fires due onSchedule triggers as synthetic `schedule` deliveries for the worker.
+ * Safe on any number of replicas, since a tick's delivery id is deterministic and accepted once.
+ */
 import type { Delivery } from "../domain/events.js";
 import type { Clock, Logger, Schedule, Store } from "../domain/ports.js";
-import { latestTickBetween, nextTickAfter } from "../workflows/cron.js";
+import { latestTickBetween, nextTickAfter } from "../triggers/cron.js";
 
 export interface SchedulerOptions {
   store: Store;

@@ -1,8 +1,15 @@
+/**
+ * Applies signals (approvals, rejections, closed issues, resolved alerts, completed checks,
+ * cancels) to the runs waiting for them, checking who may vote or cancel, and commits each
+ * change with the job that continues the run.
+ */
 import type { Delivery, Signal } from "../domain/events.js";
 import { canRunByHand, type Clock, type GitHubPort, type Logger, type Store } from "../domain/ports.js";
 import { issuesOpenedInRepository, type ApprovalVote, type LogEntry, type Run, type StepRecord } from "../domain/run.js";
 import { changeRun, isFinishedRun } from "./run-writer.js";
-import { completeWaiting, runJob, voteIssues } from "./runner.js";
+import { runJob } from "./runner.js";
+import { completeWaiting } from "./step-outcomes.js";
+import { voteIssues } from "./waits.js";
 
 export interface SignalDeps {
   store: Store;

@@ -1,3 +1,4 @@
+/** The engine's retry policy: which errors are worth another try, and the exponential backoff before it. */
 import { ActionError } from "../actions/index.js";
 import { ExpressionError } from "../workflows/evaluate.js";
 

@@ -1,6 +1,8 @@
-import type { TriggerEvent } from "../domain/events.js";
+/** The waiting states of approval and wait steps: what a step waits for when it starts, and when time alone ends the wait. */
+import type { Delivery, TriggerEvent } from "../domain/events.js";
 import { issueOpenedBy, type Run, type StepRecord, type WaitState } from "../domain/run.js";
 import type { ApprovalStep, WaitStep } from "../domain/workflow.js";
+import { definitionFor } from "../triggers/registry.js";
 import { parseDuration } from "../workflows/durations.js";
 
 /** What starting an approval or wait step leads to: a wait, or (a time already past) an outcome. */
@@ -10,7 +12,7 @@ export type WaitStart = { waiting: WaitState; message: string } | { outcome: str
 export function startApproval(step: ApprovalStep, trigger: TriggerEvent, now: Date, issues: number[] = []): WaitStart {
   const { approvers, minApprovals = 1, timeout } = step.approval;
   const timeoutAt = timeout ? new Date(now.getTime() + parseDuration(timeout)!).toISOString() : undefined;
-  const author = trigger.kind === "pullRequest" ? trigger.pullRequest.author : undefined;
+  const author = definitionFor(trigger)?.discussion?.(trigger)?.author;
   return {
     waiting: { kind: "approval", approvers, minApprovals, ...(timeoutAt ? { timeoutAt } : {}), votes: [], ...(author ? { author } : {}), issues },
     message: `waiting for ${minApprovals} approval${minApprovals === 1 ? "" : "s"} from ${approvers.join(", ")}${timeout ? ` (times out after ${timeout})` : ""}`,
@@ -76,3 +78,12 @@ export function dueOutcome(record: StepRecord, now: Date): "done" | "timedOut" |
   }
 }
 
+/** The issues whose comments vote on an approval: the event's pull request or issue (its trigger type's discussion, and the payload's issue) (and the issues the run opens: issuesOpenedInRepository). */
+export function voteIssues(delivery: Pick<Delivery, "payload">, trigger: TriggerEvent | undefined): number[] {
+  const issues: number[] = [];
+  const discussion = trigger && definitionFor(trigger)?.discussion?.(trigger);
+  if (discussion) issues.push(discussion.number);
+  const issue = (delivery.payload as { issue?: { number?: unknown } } | undefined)?.issue?.number;
+  if (typeof issue === "number") issues.push(issue);
+  return [...new Set(issues)];
+}

@@ -1,3 +1,8 @@
+/**
+ * Where runs get their workflows: loads and validates a repository's `.governance/` folder at a
+ * commit, caching parsed files by blob id and the default branch's policy per repository until
+ * a push (or the TTL) says it changed.
+ */
 import { v5 as uuidv5 } from "uuid";
 import type { RepositoryInfo } from "../domain/events.js";
 import type { GitHubPort, GovernanceFileBlob } from "../domain/ports.js";

@@ -1,3 +1,4 @@
+/** Signs the GitHub App's JWTs with a key parsed once, reusing each while it is valid, so that installation tokens cost no RSA signature apiece. */
 import { createPrivateKey, sign, type KeyObject } from "node:crypto";
 
 /** What @octokit/auth-app's `createJwt` option answers. */

@@ -1,3 +1,4 @@
+/** The Octokit class the app runs on: Probot's, with throttling swapped for plain server-error retries, cached app JWTs and the keep-alive HTTP transport. */
 import { ProbotOctokit } from "probot";
 import { cachedAppJwt } from "./app-jwt.js";
 import { httpFetch } from "./http-fetch.js";

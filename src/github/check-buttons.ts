@@ -1,3 +1,4 @@
+/** The Approve, Reject and Cancel run buttons of our run check runs, and their identifiers, shared by the check-run reporter and the webhook handlers. */
 import type { CheckAction } from "../domain/ports.js";
 
 /** The identifiers of this app's check-run buttons (GitHub allows 20 characters). */

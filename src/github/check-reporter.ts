@@ -1,3 +1,4 @@
+/** The run reporter over check runs: creates a run's check run once, then updates it as the run progresses, waits for approval (with buttons) and finishes. */
 import { once } from "../actions/once.js";
 import type { RepositoryInfo } from "../domain/events.js";
 import type { Clock, GitHubPort, RunReporter, Store } from "../domain/ports.js";

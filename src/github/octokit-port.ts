@@ -1,3 +1,7 @@
+/**
+ * The GitHub port over an installation's Octokit: every GitHub call the engine makes, with
+ * `.governance/` read in one GraphQL query and blob texts cached by id across installations.
+ */
 import type { ProbotOctokit } from "probot";
 import type {
   CheckAnnotation,

@@ -1,3 +1,4 @@
+/** An installation's GitHub port under GitHub's rate limits: a content-creating call takes a pacer slot or fails at once with a RateLimitError. */
 import { RateLimitError } from "../domain/errors.js";
 import type { Clock, GitHubPort } from "../domain/ports.js";
 import type { Pacer } from "./pacer.js";

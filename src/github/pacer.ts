@@ -1,3 +1,4 @@
+/** Per-installation pacing of content-creating requests under GitHub's secondary rate limits: never waits, only says when to come back. */
 import type { Clock } from "../domain/ports.js";
 
 /** Content-creating requests allowed per installation; 0: no limit. */

@@ -1,3 +1,7 @@
+/**
+ * The dry run's stand-ins for GitHub and the channels: no network, workflows read from a local
+ * folder, plausible answers to writes, and every call recorded and tagged with the run that made it.
+ */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";

@@ -1,3 +1,4 @@
+/** Renders a run as its check run (name, title, conclusion, summary, log), pure and deterministic, and the Markdown escaping the renderers share. */
 import type { CheckConclusion } from "../domain/ports.js";
 import type { LogEntry, Run, RunStatus, StepRecord, StepStatus } from "../domain/run.js";
 import { cutAtLine, defaultMarker, GITHUB_TEXT_LIMIT, truncate } from "./truncate.js";

@@ -1,3 +1,4 @@
+/** Renders the validation of `.governance/` files as the `governance / validate` check run: pure, one annotation per diagnostic, capped, with a summary. */
 import type { Diagnostic } from "../domain/diagnostic.js";
 import { hasErrors } from "../domain/diagnostic.js";
 import type { CheckAnnotation } from "../domain/ports.js";

@@ -1,3 +1,4 @@
+/** Fits text into GitHub's 65,535-character check-run output, cutting at a line and saying what was left out; used by the check-run renderers. */
 import { cutAt, cutAtLine } from "../domain/text.js";
 
 // Re-exported for the renderers: the cut itself is in domain/, so the notifier can share it.

@@ -1,3 +1,4 @@
+/** Posts the `governance / validate` check run for a pull request's `.governance/` files, its annotations spread over GitHub's 50-per-request batches. */
 import type { Delivery } from "../domain/events.js";
 import type { GitHubPort } from "../domain/ports.js";
 import type { WorkflowFile } from "../workflows/index.js";

@@ -1,3 +1,4 @@
+/** Maps the Approve, Reject and Cancel run buttons pressed on our run check runs (`check_run.requested_action`) to signals. */
 import type { TriggerEvent } from "../domain/events.js";
 import { BUTTON } from "../github/check-buttons.js";
 import { CHECK_NAME_PREFIX } from "./check-run.js";

@@ -1,3 +1,8 @@
+/**
+ * Maps `check_run` webhooks to trigger events: another app's completed check is a signal for
+ * waiting runs, and a finding when its conclusion says something was found; a re-run requested
+ * on one of our check runs runs its workflow again.
+ */
 import type { TriggerEvent } from "../domain/events.js";
 import { findingFromCheckRun } from "../events/findings.js";
 import { positiveInteger, read, text } from "../events/payload-read.js";

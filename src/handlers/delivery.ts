@@ -1,5 +1,10 @@
+/**
+ * Maps a webhook to the delivery the engine records (its repository and trigger events), or
+ * says why there is none. Dispatches to the per-event mappers and to registered trigger types; never throws.
+ */
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import { repositoryInfo } from "../events/findings.js";
+import { triggerTypes } from "../triggers/registry.js";
 import { checkRunActionTriggers } from "./check-run-actions.js";
 import { checkRunTriggers } from "./check-run.js";
 import { issueCommentTriggers } from "./issue-comment.js";
@@ -20,6 +25,11 @@ export const HANDLED_EVENTS = [
   "issues",
   "issue_comment",
 ] as const;
+
+/** The webhook events the app handles: the built-in ones and those of registered trigger types (src/triggers/). */
+export function handledEvents(): string[] {
+  return [...new Set([...HANDLED_EVENTS, ...triggerTypes().flatMap((d) => d.webhooks?.events ?? [])])];
+}
 
 export interface WebhookEvent {
   id: string;
@@ -62,33 +72,9 @@ function mapDelivery(event: WebhookEvent, payload: Record<string, unknown>, now:
     return { skipped: `${event.name} payload: /action must be a short string`, invalid: true, warnings: [] };
   }
   const action = text(payload.action);
-  let triggers: TriggerEvent[] = [];
   const warnings: string[] = [];
-  switch (event.name) {
-    case "pull_request":
-      triggers = pullRequestTriggers(action, payload);
-      break;
-    case "check_run":
-      triggers = action === "requested_action" ? checkRunActionTriggers(action, payload, now) : checkRunTriggers(action, payload, ownAppId);
-      break;
-    case "issues":
-      triggers = issuesTriggers(action, payload, now);
-      break;
-    case "issue_comment": {
-      const result = issueCommentTriggers(action, payload, now);
-      triggers = result.triggers;
-      warnings.push(...result.problems);
-      break;
-    }
-    case "repository_dispatch": {
-      const result = dispatchTriggers(payload);
-      triggers = result.triggers;
-      warnings.push(...result.errors);
-      break;
-    }
-    default:
-      triggers = scanAlertTriggers(event.name, action, payload, now);
-  }
+  const own = triggerTypes().find((d) => d.webhooks?.events.includes(event.name));
+  const triggers: TriggerEvent[] = own ? own.webhooks!.toEvents(event.name, action, payload, now) : builtInTriggers(event.name, action, payload, now, ownAppId, warnings);
   if (triggers.length === 0) return { skipped: `${event.name}${action ? `.${display(action, MAX_ACTION_LENGTH)}` : ""} starts no workflow`, warnings };
   return {
     delivery: {
@@ -103,6 +89,30 @@ function mapDelivery(event: WebhookEvent, payload: Record<string, unknown>, now:
     },
     warnings,
   };
+}
+
+/** The trigger events of a webhook the built-in handlers know; `warnings` collects what is worth logging. */
+function builtInTriggers(name: string, action: string | undefined, payload: Record<string, unknown>, now: Date, ownAppId: number | undefined, warnings: string[]): TriggerEvent[] {
+  switch (name) {
+    case "pull_request":
+      return pullRequestTriggers(action, payload);
+    case "check_run":
+      return action === "requested_action" ? checkRunActionTriggers(action, payload, now) : checkRunTriggers(action, payload, ownAppId);
+    case "issues":
+      return issuesTriggers(action, payload, now);
+    case "issue_comment": {
+      const result = issueCommentTriggers(action, payload, now);
+      warnings.push(...result.problems);
+      return result.triggers;
+    }
+    case "repository_dispatch": {
+      const result = dispatchTriggers(payload);
+      warnings.push(...result.errors);
+      return result.triggers;
+    }
+    default:
+      return scanAlertTriggers(name, action, payload, now);
+  }
 }
 
 /** The payload readers throw `<event> payload: /json/pointer must be …`; anything else is reported without its text. */

@@ -1,3 +1,4 @@
+/** Maps `issue_comment` webhooks to trigger events: `/governance run` commands and `/approve`/`/reject` signals from people, never bots. */
 import type { TriggerEvent } from "../domain/events.js";
 import { parseCommand } from "../workflows/commands.js";
 import { positiveInteger, read, text } from "../events/payload-read.js";

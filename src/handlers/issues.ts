@@ -1,3 +1,4 @@
+/** Maps `issues` webhooks to trigger events: a closed issue is a signal for runs waiting for it. */
 import type { TriggerEvent } from "../domain/events.js";
 import { positiveInteger, read, text } from "../events/payload-read.js";
 

@@ -1,3 +1,4 @@
+/** Maps `pull_request` webhooks to onPR trigger events, for the actions workflows can filter on. */
 import type { TriggerEvent } from "../domain/events.js";
 import { pullRequestInfo } from "../events/findings.js";
 

@@ -1,6 +1,11 @@
+/**
+ * The webhook handlers' registration: each handled event is mapped and recorded as a delivery
+ * (with its job) in milliseconds, or queues schedule index refreshes; handler failures are
+ * stripped of the payload before Probot logs them.
+ */
 import type { Probot } from "probot";
 import type { Clock, Logger, NewJob, Store } from "../domain/ports.js";
-import { HANDLED_EVENTS, toDelivery } from "./delivery.js";
+import { handledEvents, toDelivery } from "./delivery.js";
 import { SCHEDULE_EVENTS, scheduleRefreshJobs } from "./schedule-events.js";
 
 export interface WebhookDeps {
@@ -23,10 +28,11 @@ export interface WebhookDeps {
 export function registerWebhooks(app: Probot, deps: WebhookDeps): WebhookRoute {
   const { record, refresh } = handlers(deps);
   const [quietRecord, quietRefresh] = [quiet(record), quiet(refresh)];
-  app.on([...HANDLED_EVENTS], quietRecord);
+  const events = handledEvents();
+  app.on(events as Parameters<Probot["on"]>[0], quietRecord);
   app.on([...SCHEDULE_EVENTS], quietRefresh);
   const byEvent = new Map<string, (context: WebhookContext) => Promise<void>>([
-    ...HANDLED_EVENTS.map((name) => [name, quietRecord] as const),
+    ...events.map((name) => [name, quietRecord] as const),
     ...SCHEDULE_EVENTS.map((name) => [name, quietRefresh] as const),
   ]);
   return async (event) => {

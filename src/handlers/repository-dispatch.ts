@@ -1,3 +1,4 @@
+/** Maps `repository_dispatch` webhooks of type `scan-result` (findings from external scanners) to onScanResult trigger events. */
 import type { TriggerEvent } from "../domain/events.js";
 import { findingsFromDispatch } from "../events/findings.js";
 

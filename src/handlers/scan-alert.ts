@@ -1,3 +1,4 @@
+/** Maps code-scanning, Dependabot and secret-scanning alert webhooks to trigger events: a new alert is a finding, a resolved one a signal. */
 import type { TriggerEvent } from "../domain/events.js";
 import type { Finding } from "../domain/finding.js";
 import {

@@ -1,3 +1,8 @@
+/**
+ * Which schedule-index jobs a webhook calls for (installations, repositories added or removed,
+ * pushes touching `.governance/` on the default branch, renames): pure, keyed by delivery so a
+ * redelivery enqueues nothing.
+ */
 import type { RepositoryInfo } from "../domain/events.js";
 import { JOB_PRIORITY, type NewJob } from "../domain/ports.js";
 import { SCHEDULE_JOB_TYPES as JOB } from "../engine/schedule-index.js";

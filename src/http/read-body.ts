@@ -1,3 +1,4 @@
+/** Reads webhook bodies within bounds (a size cap, a timeout, a byte budget all requests share) and checks JSON nesting depth before JSON.parse. */
 import type { IncomingMessage } from "node:http";
 
 /** The bytes held by every request being read at once: a flood of large bodies costs at most `max`. */

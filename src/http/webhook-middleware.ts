@@ -1,3 +1,8 @@
+/**
+ * The webhook endpoint, in place of Probot's: bounds what an unauthenticated request may cost,
+ * verifies the signature before parsing, logs refusals in one line without the payload, and
+ * hands verified events to the handlers.
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger, Probot } from "probot";
 import type { WebhookRoute } from "../handlers/register.js";

@@ -1,5 +1,3 @@
-import { Cron } from "croner";
-
 /**
  * Cron arithmetic for onSchedule triggers: pure functions of the pattern, the time zone and the
  * instants given (never the system clock or the process's time zone).
@@ -8,6 +6,7 @@ import { Cron } from "croner";
  * a tick between here and the end of the range?", which stays cheap however far back the range
  * starts (a year of per-minute ticks costs a few dozen look-ups, not half a million).
  */
+import { Cron } from "croner";
 
 /** The time zone of a trigger that names none. */
 export const DEFAULT_TIMEZONE = "UTC";

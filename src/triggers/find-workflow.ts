@@ -3,15 +3,9 @@
  * workflow by id, by file or by its name, and each way must lead to exactly one.
  */
 import type { ManualConfig, Workflow } from "../domain/workflow.js";
-import { quoteUserText } from "./commands.js";
-import { didYouMean } from "./suggest.js";
-
-/** A loaded workflow, as the engine's WorkflowSource lists them. */
-export interface WorkflowEntry {
-  path: string;
-  id: string;
-  workflow: Workflow;
-}
+import { quoteUserText } from "../domain/text.js";
+import { didYouMean } from "../domain/suggest.js";
+import type { WorkflowEntry } from "./types.js";
 
 /** The one workflow a reference names, or a message for the person who wrote it. */
 export type FindWorkflowResult<T extends WorkflowEntry> = { ok: true; match: T } | { ok: false; message: string };

@@ -3,8 +3,8 @@
  * the manual trigger's `inputs`. Values are data, never evaluated.
  */
 import type { InputSpec, ManualConfig } from "../domain/workflow.js";
-import { quoteUserText } from "./commands.js";
-import { didYouMean } from "./suggest.js";
+import { quoteUserText } from "../domain/text.js";
+import { didYouMean } from "../domain/suggest.js";
 
 /** A typed input value, as expressions see it (`inputs.<name>`). */
 export type InputValue = string | number | boolean;

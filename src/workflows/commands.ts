@@ -2,7 +2,8 @@
  * Slash commands in issue and pull request comments: `/governance run`, `/governance cancel`,
  * `/approve` and `/reject`. Parsing only: who may run them is decided later, by the engine.
  */
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../domain/suggest.js";
+import { quoteUserText } from "../domain/text.js";
 
 /** What a comment asks for. `invalid` is a command meant for us that cannot be understood. */
 export type Command =
@@ -170,7 +171,3 @@ function unterminated({ quote, wordIndex, before }: Unterminated): string {
   return `unterminated ${quote} quote in ${where}`;
 }
 
-/** User text in a message: quoted, and cut so that an error never repeats a whole comment. */
-export function quoteUserText(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 59)}…` : text);
-}

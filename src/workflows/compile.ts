@@ -1,15 +1,19 @@
-import { Cron } from "croner";
-import type { Diagnostic, DiagnosticSeverity } from "../domain/diagnostic.js";
+/**
+ * The compile stage of loading a workflow (load.ts runs it after the schema): checks of step ids,
+ * `next` targets, the graph, expressions, triggers and durations that a JSON schema cannot express.
+ */
+import type { Diagnostic } from "../domain/diagnostic.js";
 import type { Step, Workflow } from "../domain/workflow.js";
 import { MAX_DURATION_MS, formatDuration, parseDuration } from "./durations.js";
 import { checkExpression, checkTemplate, scanTemplate, type ExpressionProblem } from "./expressions.js";
 import { conditionSource } from "./conditions.js";
-import { finishDiagnostics, formatCount, type PendingDiagnostic, type Suggest } from "./diagnostic-cap.js";
+import { finishDiagnostics, formatCount, type PendingDiagnostic, type Report } from "./diagnostic-cap.js";
 import { LIMITS } from "./limits.js";
 import { toDisplayPath, toPointer, type DocPath } from "../domain/paths.js";
 import type { SourceMap } from "./source.js";
-import { dominators, stepEdges } from "./graph.js";
-import { notifyComments, notifyHasChannel } from "./notify-rules.js";
+import { stepEdges } from "./graph.js";
+import { checkNotifyStep } from "./notify-checks.js";
+import { triggerType } from "../triggers/registry.js";
 
 /**
  * Compile stage: the checks a schema cannot express. Step ids are unique, every `next` target
@@ -37,8 +41,6 @@ export function compileChecks(workflow: Workflow, map: SourceMap): Diagnostic[] 
   checkDurations(workflow, [], report);
   return finishDiagnostics(out);
 }
-
-type Report = (path: DocPath, message: string | ((suggest: Suggest) => string), severity?: DiagnosticSeverity, offset?: number) => void;
 
 /** Step ids shown in a message: all of a normal workflow's, the first 20 of a huge one. */
 const SHOWN_IDS = 20;
@@ -215,36 +217,11 @@ function forEachString(value: unknown, path: DocPath, visit: (text: string, path
   else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) forEachString(v, [...path, k], visit);
 }
 
+/** Each trigger type's own checks of its config (a cron pattern, a time zone, the manual inputs' defaults). */
 function checkTriggers(workflow: Workflow, report: Report): void {
   workflow.triggers.forEach((trigger, i) => {
-    const base: DocPath = ["triggers", i, "config"];
-    if (trigger.type === "onSchedule") {
-      const { cron, timezone } = trigger.config;
-      const fields = cron.trim().split(/\s+/);
-      if (!cron.trim().startsWith("@") && fields.length !== 5) {
-        report([...base, "cron"], `"${cron}" must have five fields (minute hour day-of-month month day-of-week), not ${fields.length}`);
-      } else {
-        try {
-          new Cron(cron, { paused: true });
-        } catch (err) {
-          report([...base, "cron"], `"${cron}" is not a valid cron expression: ${(err as Error).message.replace(/^CronPattern: /, "")}`);
-        }
-      }
-      if (timezone !== undefined && !isTimeZone(timezone)) {
-        report([...base, "timezone"], `"${timezone}" is not a known time zone (use an IANA name such as Europe/Kyiv or UTC)`);
-      }
-    }
-    if (trigger.type === "manual") {
-      for (const [name, spec] of Object.entries(trigger.config?.inputs ?? {})) {
-        const path: DocPath = [...base, "inputs", name];
-        if (spec.default !== undefined && typeof spec.default !== spec.type) {
-          report([...path, "default"], `the default must be a ${spec.type}, like the input`);
-        }
-        if (spec.options && spec.default !== undefined && !spec.options.includes(spec.default as string | number)) {
-          report([...path, "default"], `the default "${String(spec.default)}" is not one of the options`);
-        }
-      }
-    }
+    const config = (trigger as { config?: unknown }).config;
+    triggerType(trigger.type)?.check?.(config as never, ["triggers", i, "config"], (path, message) => report(path, message));
   });
 }
 
@@ -276,51 +253,7 @@ function checkStep(step: Step, i: number, workflow: Workflow, ids: Map<string, n
       }
     }
   }
-  if (step.type === "action" && step.action.kind === "notify") {
-    const p = step.action.parameters ?? {};
-    if (!notifyHasChannel(p) && !notifyComments(p)) {
-      report([...base, "action", "parameters"], "notify needs somewhere to send to: channel, channels, comment or mention");
-    } else if (notifyComments(p)) {
-      checkCommentTarget(workflow, i, [...base, "action", "parameters", p.comment !== undefined ? "comment" : "mention"], report);
-    }
-  }
-}
-
-/** Triggers whose runs never have a pull request or issue to comment on. */
-const NO_COMMENT_TARGET = new Set(["onScanResult", "onSchedule"]);
-
-/**
- * A notify step that comments needs something to comment on: the event's pull request or
- * issue (onPR; a manual run started by a comment), or an issue a createIssue or assignTask
- * step opened before it on every path. With neither for any trigger it can never work: an error. When
- * only some triggers lack one: a warning naming them.
- */
-function checkCommentTarget(workflow: Workflow, index: number, path: DocPath, report: Report): void {
-  const opensIssueFirst = [...dominatorsOf(workflow.steps)[index]!].some((d) => d !== index && opensIssue(workflow.steps[d]!));
-  if (opensIssueFirst) return;
-  const lacking = [...new Set(workflow.triggers.map((t) => t.type).filter((t) => NO_COMMENT_TARGET.has(t)))];
-  if (lacking.length === 0) return;
-  const what = "this step comments (comment is set, or it mentions people without a channel)";
-  const fix = "send it to a channel, or open an issue with a createIssue step before it";
-  if (workflow.triggers.every((t) => NO_COMMENT_TARGET.has(t.type))) {
-    report(path, `${what}, but it has nothing to comment on: a run started by ${lacking.join(" or ")} has no pull request or issue, and no createIssue or assignTask step runs before this one on every path; ${fix}`);
-  } else {
-    report(path, `${what}; a run started by ${lacking.join(" or ")} has no pull request or issue to comment on, and this step then fails; ${fix}`, "warning");
-  }
-}
-
-/** The dominators of a workflow's steps, worked out once however many steps ask (up to 200 notify steps could). */
-const dominatorCache = new WeakMap<readonly Step[], Set<number>[]>();
-
-function dominatorsOf(steps: readonly Step[]): Set<number>[] {
-  let dom = dominatorCache.get(steps);
-  if (!dom) dominatorCache.set(steps, (dom = dominators(steps)));
-  return dom;
-}
-
-/** Steps that open an issue a later notify can comment on. */
-function opensIssue(step: Step): boolean {
-  return step.type === "action" && (step.action.kind === "createIssue" || step.action.kind === "assignTask");
+  if (step.type === "action" && step.action.kind === "notify") checkNotifyStep(step, i, workflow, report);
 }
 
 const DURATION_KEYS = new Set(["timeout", "backoff", "duration", "due"]);
@@ -338,14 +271,5 @@ function checkDurations(value: unknown, path: DocPath, report: Report): void {
         checkDurations(v, [...path, k], report);
       }
     }
-  }
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
   }
 }

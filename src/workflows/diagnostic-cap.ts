@@ -1,13 +1,13 @@
-import type { Diagnostic, DiagnosticSeverity } from "../domain/diagnostic.js";
-import { LIMITS } from "./limits.js";
-import { didYouMean } from "./suggest.js";
-
 /**
  * Per-file caps on diagnostics. A hostile file can hold tens of thousands of problems; each
  * stage collects them cheaply (position, severity, a message still to be written), and only
  * the first `LIMITS.maxErrorsPerFile` by position get their message written (suggestions
  * included). One last diagnostic then says how many more there are.
  */
+import type { DocPath } from "../domain/paths.js";
+import type { Diagnostic, DiagnosticSeverity } from "../domain/diagnostic.js";
+import { LIMITS } from "./limits.js";
+import { didYouMean } from "../domain/suggest.js";
 
 /** How many problems were left out of a file's list, by severity. */
 export interface Omitted {
@@ -43,6 +43,9 @@ export function countDiagnostics(diagnostics: readonly Diagnostic[]): Omitted {
 
 /** `(input, candidates) → " (did you mean "x"?)"`, or "" once a file's suggestion budget is spent. */
 export type Suggest = (input: string, candidates: readonly string[]) => string;
+
+/** How a check reports a problem at a path: a message (or one written with suggestions, when kept), an error unless it says otherwise. */
+export type Report = (path: DocPath, message: string | ((suggest: Suggest) => string), severity?: DiagnosticSeverity, offset?: number) => void;
 
 /** A diagnostic whose message may still have to be written (only the kept ones are). */
 export interface PendingDiagnostic {

@@ -1,3 +1,4 @@
+/** Workflow durations (`"1h30m"`, for timers, timeouts and backoff): parsing, formatting, and the longest allowed. */
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** The longest duration a workflow may ask for (timers, timeouts, backoff). */

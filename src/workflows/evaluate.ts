@@ -1,3 +1,7 @@
+/**
+ * Evaluates workflow expressions while a run executes: CEL conditions and `${{ }}` templates,
+ * each within a step, allocation and time budget, with values converted to and from CEL.
+ */
 import { conditionSource } from "./conditions.js";
 import { celEnvironment, scanTemplate } from "./expressions.js";
 import { EXPRESSION_BUDGET } from "./limits.js";

@@ -1,6 +1,3 @@
-import type { ASTNode } from "@marcbachmann/cel-js";
-import { EXPRESSION_BUDGET } from "./limits.js";
-
 /**
  * A worst-case cost estimate for a CEL expression, made at validation, in the spirit of
  * cel-go's cost estimator: every node costs one evaluation step, a comprehension (`all`,
@@ -14,6 +11,8 @@ import { EXPRESSION_BUDGET } from "./limits.js";
  * (evaluate.ts) enforces the same step bound on the real data, so an expression that passes
  * here only meets that budget on data larger than the assumption.
  */
+import type { ASTNode } from "@marcbachmann/cel-js";
+import { EXPRESSION_BUDGET } from "./limits.js";
 
 /** Upper bounds on a value: its size (elements or characters), its elements' size, and anything deeper. */
 interface Shape {

@@ -1,16 +1,22 @@
-import { Environment } from "@marcbachmann/cel-js";
-import type { ASTNode } from "@marcbachmann/cel-js";
-import { estimateCost } from "./expression-cost.js";
-import { EXPRESSION_BUDGET, LIMITS } from "./limits.js";
-
 /**
  * Expressions are CEL (Common Expression Language): no side effects, no loops beyond bounded
  * macros, no access to JavaScript objects' prototypes. They are parsed when a workflow is
  * loaded, so a mistake is a validation error with a position, not a surprise mid-run.
  */
+import { Environment } from "@marcbachmann/cel-js";
+import type { ASTNode } from "@marcbachmann/cel-js";
+import { estimateCost } from "./expression-cost.js";
+import { EXPRESSION_BUDGET, LIMITS } from "./limits.js";
+import { triggerGeneration, triggerVariables } from "../triggers/registry.js";
+
+/** The variables every run has; the trigger types add theirs (`pullRequest`, `finding`, `inputs`). */
+const RUN_VARIABLES = ["event", "repository", "steps", "run", "workflow"] as const;
 
 /** The variables an expression may read (documented in the README's "Expressions" section). */
-export const CONTEXT_VARIABLES = ["event", "repository", "pullRequest", "finding", "inputs", "steps", "run", "workflow"] as const;
+export function contextVariables(): string[] {
+  const [event, repository, ...rest] = RUN_VARIABLES;
+  return [event, repository, ...triggerVariables(), ...rest];
+}
 
 /** Member names that reach into JavaScript object internals; refused wherever they appear. */
 const FORBIDDEN_MEMBERS = new Set([
@@ -33,16 +39,19 @@ const FORBIDDEN_MEMBERS = new Set([
 const FORBIDDEN_FUNCTIONS = new Map([["matches", "matches() is not available (regular expressions can take exponential time); use contains, startsWith or endsWith"]]);
 
 let environment: Environment | undefined;
+/** The trigger types the environment was built for. */
+let builtFor = -1;
 
 /** The shared CEL environment: the context variables, all dynamically typed, with tight limits. */
 export function celEnvironment(): Environment {
-  if (environment) return environment;
+  if (environment && builtFor === triggerGeneration()) return environment;
   const e = new Environment({
     homogeneousAggregateLiterals: false,
     limits: { maxAstNodes: 500, maxDepth: 32, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 },
   });
-  for (const name of CONTEXT_VARIABLES) e.registerVariable(name, "dyn");
+  for (const name of contextVariables()) e.registerVariable(name, "dyn");
   environment = e;
+  builtFor = triggerGeneration();
   return e;
 }
 
@@ -89,7 +98,7 @@ export function checkExpression(source: string, options: ExpressionCheckOptions 
     const p = celProblem(checked.error);
     if (/Unknown variable/.test(p.message)) {
       const name = /Unknown variable: (\S+)/.exec(p.message)?.[1] ?? "";
-      p.message = `unknown variable "${name}"; expressions can use ${CONTEXT_VARIABLES.join(", ")}`;
+      p.message = `unknown variable "${name}"; expressions can use ${contextVariables().join(", ")}`;
     }
     problems.push(p);
   }

@@ -1,3 +1,4 @@
+/** The step graph of a workflow: where a step goes after each outcome (one rule for the runner and the validator), its edges, and dominators. */
 import type { Step } from "../domain/workflow.js";
 
 /** The outcomes a step can end with, by type: where each goes is `routeOutcome`'s to say. */

@@ -1,3 +1,4 @@
+/** Locates the first syntax error of a JSON workflow file (line and column, which JSON.parse does not give), in one bounded pass. */
 import { LIMITS } from "./limits.js";
 
 const UNCLOSED = 'the " quote opened here is not closed';

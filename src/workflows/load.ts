@@ -1,3 +1,4 @@
+/** The one way a workflow file is loaded: size and encoding, then parse, schema and compile, each stage only after the one before passed. */
 import type { Diagnostic } from "../domain/diagnostic.js";
 import { hasErrors } from "../domain/diagnostic.js";
 import type { Workflow } from "../domain/workflow.js";

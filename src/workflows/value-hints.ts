@@ -1,13 +1,12 @@
-import { SEVERITIES } from "../domain/workflow.js";
-import { MAX_DURATION_MS, parseDuration } from "./durations.js";
-import { severitySynonym } from "../events/severity.js";
-
 /**
  * Hints for a value its field refuses: a corrected value, offered only when the field's own
  * rule accepts it (its schema, and for durations the compile stage's bounds too), or the value
  * another scale's word stands for. A hint that suggests another invalid value (`backoff: 30` →
  * "quote it: "30"") is worse than none. Typos of names and enum values are suggest.ts's job.
  */
+import { SEVERITIES } from "../domain/workflow.js";
+import { MAX_DURATION_MS, parseDuration } from "./durations.js";
+import { severitySynonym } from "../events/severity.js";
 
 /** A field's schema, as ajv reports it in an error's `parentSchema`. */
 export type FieldRule = Record<string, unknown>;

@@ -6,7 +6,7 @@ import type { RepositoryInfo } from "../../src/domain/events.js";
 import { silentLogger, type Logger, type ScheduleEntry, type Store } from "../../src/domain/ports.js";
 import { Scheduler, scheduleDeliveryId } from "../../src/engine/scheduler.js";
 import { openStore } from "../../src/store/open-store.js";
-import { nextTickAfter } from "../../src/workflows/cron.js";
+import { nextTickAfter } from "../../src/triggers/cron.js";
 import { takeAll } from "../store/contract/helpers.js";
 
 const MINUTE = 60_000;

@@ -32,7 +32,7 @@ const zone = (importPath: string, message: string): Finding => ({
 describe("imports point down the floors of src/", () => {
   it("an upward import is an error naming the rule, the floors and what may be imported", async () => {
     expect(await lintSrc("src/notify/example.ts", `import { truncate } from "../github/truncate.js";\nexport const y = truncate;\n`)).toEqual([
-      zone("../github/truncate.js", "notify/ may not import github/: github/ is on a floor above it. notify/ may import config/, events/, domain/"),
+      zone("../github/truncate.js", "notify/ may not import github/: github/ is on a floor above it. notify/ may import config/, triggers/, events/, net/, domain/"),
     ]);
     expect(await lintSrc("src/domain/example.ts", `import { loadWorkflow } from "../workflows/load.js";\nexport const y = loadWorkflow;\n`)).toEqual([
       zone("../workflows/load.js", "domain/ may not import workflows/: workflows/ is on a floor above it. domain/ imports nothing from the other modules of src/"),
@@ -47,7 +47,7 @@ describe("imports point down the floors of src/", () => {
     expect(await lintSrc("src/actions/example.ts", `import { parseDatabaseUrl } from "../store/open-store.js";\nexport const y = parseDatabaseUrl;\n`)).toEqual([
       zone(
         "../store/open-store.js",
-        "actions/ may not import store/: store/ is beside it on the same floor. actions/ may import workflows/, events/, domain/",
+        "actions/ may not import store/: store/ is beside it on the same floor. actions/ may import workflows/, triggers/, events/, domain/",
       ),
     ]);
     expect(await lintSrc("src/actions/example.ts", `import { parseDuration } from "../workflows/durations.js";\nexport const y = parseDuration;\n`)).toEqual([]);
@@ -59,16 +59,26 @@ describe("imports point down the floors of src/", () => {
     expect(await lintSrc("src/engine/example.ts", `import { Worker } from "../queue/worker.js";\nexport const y = Worker;\n`)).toEqual([
       zone(
         "../queue/worker.js",
-        "engine/ may not import queue/: the engine reaches adapters through the ports in domain/. engine/ may import workflows/, actions/, config/, watchdog.ts, version.ts, events/, domain/",
+        "engine/ may not import queue/: the engine reaches adapters through the ports in domain/. engine/ may import workflows/, actions/, config/, watchdog.ts, version.ts, triggers/, events/, domain/",
       ),
     ]);
     expect(await lintSrc("src/engine/example.ts", `import { parseDatabaseUrl } from "../store/open-store.js";\nexport const y = parseDatabaseUrl;\n`)).toHaveLength(1);
     expect(await lintSrc("src/engine/example.ts", `import { NonRetriableError } from "../domain/errors.js";\nexport const y = NonRetriableError;\n`)).toEqual([]);
   });
 
-  it("a named exception lets one file through, and only that one", async () => {
-    expect(await lintSrc("src/notify/example.ts", `import { isRedirect } from "../github/http-fetch.js";\nexport const y = isRedirect;\n`)).toEqual([]);
-    expect(await lintSrc("src/notify/example.ts", `import { AppOctokit } from "../github/app-octokit.js";\nexport const y = AppOctokit;\n`)).toHaveLength(1);
+  it("the shared HTTP transport sits below both of its users, out of the inner layers' reach", async () => {
+    const transport = `import { isRedirect } from "../net/http-transport.js";\nexport const y = isRedirect;\n`;
+    expect(await lintSrc("src/notify/example.ts", transport)).toEqual([]);
+    expect(await lintSrc("src/github/example.ts", transport)).toEqual([]);
+    // No named exception is left: the notifier no longer reaches into github/.
+    expect(await lintSrc("src/notify/example.ts", `import { httpFetch } from "../github/http-fetch.js";\nexport const y = httpFetch;\n`)).toHaveLength(1);
+    // The inner layers do no HTTP, through node:http or through net/.
+    expect(await lintSrc("src/actions/example.ts", transport)).toEqual([
+      zone("../net/http-transport.js", "actions/ may not import net/: inner layers do no HTTP: go through a port in domain/. actions/ may import workflows/, triggers/, events/, domain/"),
+    ]);
+    for (const layer of ["domain", "events", "workflows", "engine"]) expect(await lintSrc(`src/${layer}/example.ts`, transport), layer).toHaveLength(1);
+    // net/ is the bottom of its users: it imports nothing of src/ but domain/.
+    expect(await lintSrc("src/net/example.ts", `import { truncate } from "../github/truncate.js";\nexport const y = truncate;\n`)).toHaveLength(1);
   });
 
   it("every file and folder of src/ has a floor", async () => {

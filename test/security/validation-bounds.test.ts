@@ -7,7 +7,7 @@ import { reportValidation } from "../../src/github/validation-reporter.js";
 import { formatCount, omissionOf } from "../../src/workflows/diagnostic-cap.js";
 import * as expressions from "../../src/workflows/expressions.js";
 import { LIMITS, loadWorkflow, workflowSchema, type WorkflowFile } from "../../src/workflows/index.js";
-import * as suggest from "../../src/workflows/suggest.js";
+import * as suggest from "../../src/domain/suggest.js";
 import { REPOSITORY } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 
@@ -22,7 +22,7 @@ import { FakeGitHub } from "../helpers/fake-github.js";
  */
 
 // Pass-through spies: count the expensive calls without changing them.
-vi.mock("../../src/workflows/suggest.js", async (importOriginal) => {
+vi.mock("../../src/domain/suggest.js", async (importOriginal) => {
   const original = await importOriginal<typeof suggest>();
   return { ...original, didYouMean: vi.fn(original.didYouMean) };
 });

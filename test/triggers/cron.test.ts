@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { describe, expect, it } from "vitest";
-import { latestTickBetween, nextTickAfter } from "../../src/workflows/cron.js";
+import { latestTickBetween, nextTickAfter } from "../../src/triggers/cron.js";
 
 const d = (iso: string) => new Date(iso);
 const iso = (date: Date | undefined) => date?.toISOString();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Trigger, Workflow } from "../../src/domain/workflow.js";
-import { findWorkflow, manualConfig, type WorkflowEntry } from "../../src/workflows/find-workflow.js";
+import { findWorkflow, manualConfig } from "../../src/triggers/find-workflow.js";
+import type { WorkflowEntry } from "../../src/triggers/types.js";
 
 const MANUAL: Trigger = { type: "manual", config: { inputs: { reason: { type: "string" } } } };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anyGlobMatch, globMatch } from "../../src/workflows/glob.js";
+import { anyGlobMatch, globMatch } from "../../src/triggers/glob.js";
 
 describe("globMatch", () => {
   it.each([

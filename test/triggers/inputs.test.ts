@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ManualConfig } from "../../src/domain/workflow.js";
-import { resolveInputs } from "../../src/workflows/inputs.js";
+import { resolveInputs } from "../../src/triggers/inputs.js";
 
 /** The README's example manual trigger, plus a number and a boolean. */
 const SPEC: ManualConfig["inputs"] = {

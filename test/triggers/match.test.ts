@@ -4,7 +4,8 @@ import type { PullRequestInfo, TriggerEvent } from "../../src/domain/events.js";
 import type { Finding } from "../../src/domain/finding.js";
 import type { OnPRConfig, OnScanResultConfig, Trigger, Workflow } from "../../src/domain/workflow.js";
 import { findingFromCodeScanningAlert, pullRequestInfo } from "../../src/events/findings.js";
-import { matchWorkflow, needsChangedFiles } from "../../src/workflows/match.js";
+import { matchWorkflow as match, triggerIO } from "../../src/triggers/match.js";
+import { filtersPaths } from "../../src/triggers/on-pr.js";
 
 type Definition = { name: string; examples: Array<Record<string, unknown>> };
 const definitions = examples as unknown as Definition[];
@@ -35,6 +36,14 @@ const baseFinding: Finding = {
 };
 function findingEvent(changes: Partial<Finding> = {}): TriggerEvent {
   return { kind: "finding", action: "created", finding: { ...baseFinding, ...changes } };
+}
+
+const REPOSITORY = { id: 1, owner: "o", name: "r", fullName: "o/r", defaultBranch: "main", url: "https://github.com/o/r" };
+
+/** The matcher with a GitHub that answers the pull request's changed files with `changedFiles`, or none (offline). */
+function matchWorkflow(wf: Workflow, event: TriggerEvent, options: { changedFiles?: () => Promise<string[]> } = {}) {
+  const github = options.changedFiles && { listPullRequestFiles: options.changedFiles, getPermission: async () => "none" as const };
+  return match(wf, event, triggerIO(REPOSITORY, github));
 }
 
 /** A changedFiles spy that answers with `files`. */
@@ -237,18 +246,17 @@ describe("several triggers and other events", () => {
     const rerun: TriggerEvent = { kind: "rerun", checkRunId: 1, runId: "r", headSha: "abc" };
     expect(await matchWorkflow(workflow(onPR(), onScan()), rerun, { changedFiles: files })).toEqual({
       matched: false,
-      reason: "re-runs are started by the engine, not by triggers",
+      reason: "rerun events are not matched against triggers",
     });
     expect(files).not.toHaveBeenCalled();
   });
 });
 
-describe("needsChangedFiles", () => {
+describe("filtersPaths", () => {
   it("is true only when an onPR trigger filters on paths", () => {
-    expect(needsChangedFiles(workflow(onPR({ paths: ["src/**"] })))).toBe(true);
-    expect(needsChangedFiles(workflow(onScan(), onPR({ branches: ["main"] }), onPR({ paths: ["a"] })))).toBe(true);
-    expect(needsChangedFiles(workflow(onPR(), onPR({ branches: ["main"], labels: ["x"] })))).toBe(false);
-    expect(needsChangedFiles(workflow(onPR({ paths: [] })))).toBe(false);
-    expect(needsChangedFiles(workflow(onScan()))).toBe(false);
+    expect(filtersPaths({ paths: ["src/**"] })).toBe(true);
+    expect(filtersPaths({ branches: ["main"], labels: ["x"] })).toBe(false);
+    expect(filtersPaths({ paths: [] })).toBe(false);
+    expect(filtersPaths(undefined)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/domain/diagnostic.js";
 import { countDiagnostics, finishDiagnostics, omissionOf, type PendingDiagnostic } from "../../src/workflows/diagnostic-cap.js";
 import { LIMITS, loadWorkflow } from "../../src/workflows/index.js";
-import { closest, didYouMean } from "../../src/workflows/suggest.js";
+import { closest, didYouMean } from "../../src/domain/suggest.js";
 
 const pending = (line: number, over: Partial<PendingDiagnostic> = {}): PendingDiagnostic => ({ severity: "error", line, col: 1, pointer: `/x/${line}`, message: `problem at ${line}`, ...over });
 

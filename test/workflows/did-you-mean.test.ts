@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS, loadWorkflow } from "../../src/workflows/index.js";
 import { severitySynonym } from "../../src/events/severity.js";
-import { closest, distance } from "../../src/workflows/suggest.js";
+import { closest, distance } from "../../src/domain/suggest.js";
 
 /**
  * Issue 9, bug 5: `hihg`, `moderate` and `nmae` got no "did you mean". A swap of two adjacent

@@ -1,0 +1,127 @@
+/**
+ * The GitHub port: what the engine and the actions need from GitHub for one installation
+ * (folders, issues, comments, check runs, permissions), and the rule of who may run by hand.
+ * The Octokit adapter (github/octokit-port.ts), the dry run's recorder and the tests' fakes implement it.
+ */
+import type { RepositoryInfo } from "./events.js";
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+/** One file of a repository's `.governance/` folder, as read from GitHub. */
+export interface GovernanceFileBlob {
+  /** Path inside the repository, e.g. `.governance/triage.yml`. */
+  path: string;
+  /** Git blob id: content-addressed, so a cache keyed by it never goes stale. */
+  oid: string;
+  byteSize: number;
+  /** The text; absent when the blob is binary or larger than the loader reads. */
+  text?: string;
+}
+
+/** The `.governance/` folder at one commit. */
+export interface GovernanceFolder {
+  /** The commit the folder was read at. */
+  commit: string;
+  /** The folder's tree id; absent when the repository has no `.governance/` folder. */
+  treeOid?: string;
+  files: GovernanceFileBlob[];
+}
+
+export interface IssueRef {
+  number: number;
+  url: string;
+}
+
+export interface CommentRef {
+  id: number;
+  url: string;
+}
+
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "timed_out" | "action_required" | "skipped";
+
+export interface CheckAnnotation {
+  path: string;
+  startLine: number;
+  endLine: number;
+  startColumn?: number;
+  endColumn?: number;
+  level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
+}
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: CheckAnnotation[];
+}
+
+/** A button on a check run (GitHub shows at most three). */
+export interface CheckAction {
+  label: string;
+  identifier: string;
+  description: string;
+}
+
+export interface CheckRunInput {
+  name: string;
+  headSha: string;
+  externalId?: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  detailsUrl?: string;
+  output?: CheckOutput;
+  actions?: CheckAction[];
+}
+
+export interface CheckRunUpdate {
+  status?: "queued" | "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  output?: CheckOutput;
+  /** Replaces the buttons; [] removes them. */
+  actions?: CheckAction[];
+}
+
+/** What the engine and the actions need from GitHub, for one installation. */
+/** A user's permission on a repository, as GitHub names it. */
+export type RepositoryPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+/**
+ * Whether a permission lets its holder start or stop runs by hand (a `/governance run`
+ * comment, the Cancel run button): write access or more, people who could change the
+ * repository anyway.
+ */
+export function canRunByHand(permission: RepositoryPermission): boolean {
+  return permission === "admin" || permission === "maintain" || permission === "write";
+}
+
+export interface GitHubPort {
+  /** Reads `.governance/` at a branch name or commit sha, in as few requests as GitHub allows. */
+  readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder>;
+  /** The tree id of `.governance/` at a ref, or undefined when there is none (one cheap request). */
+  governanceTreeOid(repo: RepoRef, ref: string): Promise<string | undefined>;
+  /** Paths of the files a pull request changes. */
+  listPullRequestFiles(repo: RepoRef, number: number): Promise<string[]>;
+  createIssue(repo: RepoRef, issue: { title: string; body: string; labels?: string[]; assignees?: string[] }): Promise<IssueRef>;
+  /** An issue created since `since` whose body holds `marker`: finds a side effect made before a crash. */
+  findIssueByMarker(repo: RepoRef, marker: string, since: Date): Promise<IssueRef | undefined>;
+  createComment(repo: RepoRef, issueNumber: number, body: string): Promise<CommentRef>;
+  findCommentByMarker(repo: RepoRef, issueNumber: number, marker: string, since: Date): Promise<CommentRef | undefined>;
+  /** A user's permission on a repository: admin, maintain, write, triage, read or none. */
+  getPermission(repo: RepoRef, user: string): Promise<RepositoryPermission>;
+  /** Whether a user is an active member of an organisation's team. */
+  isTeamMember(org: string, teamSlug: string, user: string): Promise<boolean>;
+  /** The repositories an installation can see (for the schedule index). */
+  listInstallationRepositories(): Promise<RepositoryInfo[]>;
+  createCheckRun(repo: RepoRef, input: CheckRunInput): Promise<{ id: number; url: string }>;
+  /** The check run on `headSha` with this name and external id, if one exists. */
+  findCheckRun(repo: RepoRef, headSha: string, name: string, externalId: string): Promise<{ id: number; url: string } | undefined>;
+  updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
+}
+
+/** Opens the GitHub port of one installation. */
+export type GitHubPortFactory = (installationId: number) => Promise<GitHubPort>;
