@@ -5,6 +5,7 @@
  */
 import type { Delivery, RepositoryInfo } from "./events.js";
 import type { LogEntry, Run, RunStatus } from "./run.js";
+import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch, TaskStatus } from "./task.js";
 
 /** A side effect's idempotency record: claimed before the effect, completed after it. */
 export interface EffectRecord {
@@ -106,6 +107,20 @@ export interface RunFilter {
   limit?: number;
 }
 
+/** How a task is found again: by its finding's fingerprint, by its step's idempotency key, or by its issue (`owner/name`, any case). */
+export type TaskLookup = { fingerprint: string } | { key: string } | { repository: string; issueNumber: number };
+
+export interface TaskFilter {
+  /** The repository its issue lives in (`owner/name`, any case). */
+  repository?: string;
+  status?: TaskStatus;
+  /** At most this many (default 50, at most 500). */
+  limit?: number;
+}
+
+/** An update's outcome: the task as written, or a conflict (or no such task) with the task as stored now, to reread and retry. */
+export type TaskUpdateResult = { updated: true; task: RemediationTask } | { updated: false; task: RemediationTask | undefined };
+
 /** A running job and the worker that holds its lease. */
 export interface JobHolder {
   jobId: string;
@@ -176,6 +191,35 @@ export interface Store {
   markInstallationIndexed(installationId: number, at: Date): Promise<void>;
   /** Of these installations, the ones never indexed. */
   unindexedInstallations(installationIds: number[]): Promise<number[]>;
+
+  /**
+   * Stores a new task (version 1) unless one with its fingerprint, or its key, exists: then the
+   * stored one comes back (the one with the fingerprint first, else the one with the key),
+   * `created: false`, and nothing changes. Of concurrent creators with one fingerprint or key,
+   * exactly one creates; all get the same task. A task that breaks TASK_LIMITS or is not
+   * well formed (times, status, a fingerprint listed twice) is refused with InvalidTaskError,
+   * and nothing is stored.
+   */
+  createTask(task: NewRemediationTask): Promise<{ task: RemediationTask; created: boolean }>;
+  /** A task by id. */
+  getTask(id: string): Promise<RemediationTask | undefined>;
+  /** A task by its fingerprint, its key, or its issue. */
+  findTask(by: TaskLookup): Promise<RemediationTask | undefined>;
+  /**
+   * Applies `patch` to the task, only if its stored version is still `version`, and bumps the
+   * version. Otherwise nothing is written and the stored task comes back (reread and retry).
+   * The patched task is checked as createTask checks a new one (InvalidTaskError, nothing
+   * written); an issue already tracking another task is refused too.
+   */
+  updateTask(id: string, version: number, patch: TaskPatch): Promise<TaskUpdateResult>;
+  /**
+   * Adds a finding to the task's related findings, atomically (no version needed): `added`
+   * bumps the version; `present` (its fingerprint is listed) and `full` change nothing.
+   * Undefined when there is no such task.
+   */
+  addRelatedFinding(id: string, finding: RelatedFinding): Promise<{ task: RemediationTask; outcome: RelatedFindingOutcome } | undefined>;
+  /** Tasks newest first (by creation, then id), filtered, at most `limit`. */
+  listTasks(filter?: TaskFilter): Promise<RemediationTask[]>;
 
   close(): Promise<void>;
 

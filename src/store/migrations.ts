@@ -4,6 +4,7 @@
  */
 import { PostgresAdapter, sql, type Kysely, type Migration } from "kysely";
 import type { StepRecord } from "../domain/run.js";
+import { remediationTasks } from "./migration-tasks.js";
 import { waitRowsOf } from "./rows.js";
 
 /**
@@ -263,4 +264,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex("jobs_concurrency_idx").on("jobs").columns(["concurrency_key", "status"]).execute();
     },
   },
+  "0006_remediation_tasks": remediationTasks,
 };

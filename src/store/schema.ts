@@ -19,9 +19,10 @@ export interface Tables {
   queue_state: QueueStateTable;
   installation_queues: InstallationQueuesTable;
   installation_index: InstallationIndexTable;
+  tasks: TasksTable;
 }
 
-/** The database as the statement modules (`queries.ts`, `job-queries.ts`, `schedule-queries.ts`) build on it. */
+/** The database as the statement modules (`queries.ts`, `job-queries.ts`, `schedule-queries.ts`, `task-queries.ts`) build on it. */
 export type Db = Kysely<Tables>;
 
 export interface DeliveriesTable {
@@ -162,4 +163,36 @@ export interface SchedulesTable {
   last_tick_at: string | null;
   /** The first tick after `last_tick_at`; NULL when the pattern never fires again (or is parked). */
   next_due_at: string | null;
+}
+
+/** Remediation tasks (assignTask): one row per task, at most one per fingerprint, per key and per issue. */
+export interface TasksTable {
+  id: string;
+  /** The assigning step's idempotency key: UNIQUE. */
+  key: string;
+  /** The finding's fingerprint: UNIQUE (NULLs, tasks without a finding, do not collide). */
+  fingerprint: string | null;
+  title: string;
+  description: string;
+  /** JSON array of logins. */
+  assigned_to: string;
+  status: "open" | "completed" | "closed";
+  resolution: string | null;
+  /** JSON array of RelatedFinding. */
+  related_findings: string;
+  /** Where the issue lives (`owner/name`), as given. */
+  repository: string;
+  /** `repository` in lower case: look-ups ignore case, as GitHub's names do. */
+  repository_key: string;
+  issue_number: number | null;
+  issue_url: string | null;
+  installation_id: number;
+  workflow_id: string;
+  run_id: string;
+  step_id: string;
+  created_at: string;
+  due_at: string | null;
+  closed_at: string | null;
+  /** Counts changes: every update is conditional on the version its writer read. */
+  version: number;
 }

@@ -1,20 +1,24 @@
-// The Store on SQLite: opening (and migrating) the database, and SqliteStore, which keeps deliveries,
-// runs and effects and hands on the job queue, the group commit and the schedule index (sqlite-*.ts).
+// The Store on SQLite: opening (and migrating) the database, and SqliteStore, which keeps deliveries
+// and effects and hands on runs, the job queue, the group commit, the schedule index and remediation
+// tasks (sqlite-*.ts).
 import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect, type Migration, type Selectable } from "kysely";
+import { Kysely, SqliteDialect, type Migration } from "kysely";
 import type { Delivery, RepositoryInfo } from "../domain/events.js";
-import type { Clock, EffectDone, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, WaitQuery } from "../domain/ports.js";
-import type { LogEntry, Run } from "../domain/run.js";
+import type { Clock, EffectDone, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, TaskFilter, TaskLookup, TaskUpdateResult, WaitQuery } from "../domain/ports.js";
+import type { Run } from "../domain/run.js";
+import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch } from "../domain/task.js";
 import { migrations as allMigrations } from "./migrations.js";
 import * as q from "./queries.js";
 import * as rows from "./rows.js";
-import type { RunLogsTable, Tables } from "./schema.js";
+import type { Tables } from "./schema.js";
 import { configureSqlite } from "./sqlite-connection.js";
-import { IN_BATCH, SqliteExec } from "./sqlite-exec.js";
+import { SqliteExec } from "./sqlite-exec.js";
 import { GroupCommit } from "./sqlite-group-commit.js";
 import { SqliteJobQueue } from "./sqlite-job-queue.js";
+import { SqliteRuns } from "./sqlite-runs.js";
 import { SqliteSchedules } from "./sqlite-schedules.js";
+import { SqliteTasks } from "./sqlite-tasks.js";
 import type { WriteGate } from "./write-gate.js";
 import { migrateSqlite } from "./sqlite-migrate.js";
 
@@ -30,8 +34,6 @@ export interface SqliteStoreOptions {
 }
 
 const systemClock: Clock = { now: () => new Date() };
-/** Rows per multi-row INSERT: 5 parameters each, far below SQLite's bound-parameter limit. */
-const LOG_BATCH = 500;
 
 /** Opens a SQLite database (a file path, or ":memory:"), creating and migrating it as needed. */
 export async function openSqliteStore(filename: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
@@ -68,6 +70,8 @@ export class SqliteStore implements Store {
   readonly #jobs: SqliteJobQueue;
   readonly #group: GroupCommit;
   readonly #schedules: SqliteSchedules;
+  readonly #runs: SqliteRuns;
+  readonly #tasks: SqliteTasks;
 
   constructor(sqlite: BetterSqlite3.Database, db: Kysely<Tables>, clock: Clock, gate?: WriteGate, busyTimeoutMs?: number) {
     this.#sqlite = sqlite;
@@ -77,6 +81,8 @@ export class SqliteStore implements Store {
     this.#jobs = new SqliteJobQueue(this.#exec, db);
     this.#group = new GroupCommit(this.#exec, this.#jobs);
     this.#schedules = new SqliteSchedules(this.#exec, db);
+    this.#runs = new SqliteRuns(this.#exec, db, clock, this.#group, this.#jobs);
+    this.#tasks = new SqliteTasks(this.#exec, db, this.#group);
   }
 
   acceptDelivery(delivery: Delivery, options: { payloadText?: string } = {}): Promise<boolean> {
@@ -100,59 +106,24 @@ export class SqliteStore implements Store {
     return row && rows.rowToDelivery(row);
   }
 
-  async createRun(run: Run, options: { heldBy?: JobHolder } = {}): Promise<{ run: Run; created: boolean; held?: boolean }> {
-    const now = this.#clock.now().toISOString();
-    return this.#group.add(() => {
-      const created = this.#exec.run(q.insertRun(this.#db, rows.runToRow(run))) === 1;
-      let held: boolean | undefined;
-      if (created) {
-        this.#insertLogs(run.id, run.log);
-        this.#insertWaits(run);
-        if (options.heldBy) held = this.#exec.run(q.holdConcurrencyKey(this.#db, options.heldBy, run.id, now)) === 1;
-      }
-      // A new run is what was inserted: no need to read it back.
-      const stored = created ? { ...run, version: 1 } : this.#readRun({ dedupeKey: run.dedupeKey });
-      if (!stored) throw new Error(`run ${run.id}: neither inserted nor found by its dedupe key`);
-      return { run: stored, created, ...(held === undefined ? {} : { held }) };
-    });
+  createRun(run: Run, options?: { heldBy?: JobHolder }): Promise<{ run: Run; created: boolean; held?: boolean }> {
+    return this.#runs.createRun(run, options);
   }
 
-  async getRun(id: string): Promise<Run | undefined> {
-    return this.#exec.read(() => this.#readRun({ id }));
+  getRun(id: string): Promise<Run | undefined> {
+    return this.#runs.getRun(id);
   }
 
-  async commitRun(run: Run, extras: RunCommitExtras = {}): Promise<RunCommitResult> {
-    const expected = run.version ?? 1;
-    const now = this.#clock.now();
-    return this.#group.add(() => {
-      if (this.#exec.run(q.commitRunState(this.#db, run.id, expected, rows.runStateToRow(run))) === 0) {
-        // Nothing written: another writer moved the run on (or it does not exist).
-        return { committed: false, storedVersion: this.#exec.first(q.selectRunVersion(this.#db, run.id))?.version };
-      }
-      this.#insertLogs(run.id, extras.log ?? []);
-      this.#exec.run(q.deleteWaits(this.#db, run.id));
-      this.#insertWaits(run);
-      for (const job of extras.jobs ?? []) this.#jobs.insert(job, now);
-      this.#recordEffects(extras.effects ?? [], now);
-      return { committed: true, version: expected + 1 };
-    });
+  commitRun(run: Run, extras?: RunCommitExtras): Promise<RunCommitResult> {
+    return this.#runs.commitRun(run, extras);
   }
 
-  async findWaitingRuns(query: WaitQuery): Promise<string[]> {
-    if (query.targets.length === 0) return [];
-    const targets = [...new Set(query.targets.map((t) => rows.waitTarget(query.event, t)))].slice(0, IN_BATCH);
-    return this.#exec.all(q.selectWaitingRuns(this.#db, { ...query, targets })).map((r) => r.run_id);
+  findWaitingRuns(query: WaitQuery): Promise<string[]> {
+    return this.#runs.findWaitingRuns(query);
   }
 
-  async listRuns(filter: RunFilter = {}): Promise<Run[]> {
-    const limit = clampLimit(filter.limit);
-    return this.#exec.read(() => {
-      const runRows = this.#exec.all(q.selectRuns(this.#db, filter, limit));
-      if (runRows.length === 0) return [];
-      const logs = new Map(runRows.map((r) => [r.id, [] as Selectable<RunLogsTable>[]]));
-      for (const log of this.#exec.all(q.selectLogs(this.#db, [...logs.keys()]))) logs.get(log.run_id)?.push(log);
-      return runRows.map((r) => rows.rowToRun(r, logs.get(r.id) ?? []));
-    });
+  listRuns(filter?: RunFilter): Promise<Run[]> {
+    return this.#runs.listRuns(filter);
   }
 
   async claimEffect(key: string, kind: string, now: Date): Promise<{ record: EffectRecord; claimed: boolean }> {
@@ -170,11 +141,7 @@ export class SqliteStore implements Store {
   }
 
   async recordEffects(effects: EffectDone[], now: Date): Promise<void> {
-    if (effects.length > 0) await this.#group.add(() => this.#recordEffects(effects, now));
-  }
-
-  #recordEffects(effects: EffectDone[], now: Date): void {
-    for (const effect of effects) this.#exec.run(q.upsertDoneEffect(this.#db, { key: effect.key, kind: effect.kind, result: rows.toJson(effect.result) }, now.toISOString()));
+    if (effects.length > 0) await this.#group.add(() => this.#runs.recordEffects(effects, now));
   }
 
   async releaseEffect(key: string): Promise<void> {
@@ -265,6 +232,30 @@ export class SqliteStore implements Store {
     return this.#schedules.deferSchedule(id, lastTickAt, nextDueAt);
   }
 
+  createTask(task: NewRemediationTask): Promise<{ task: RemediationTask; created: boolean }> {
+    return this.#tasks.createTask(task);
+  }
+
+  getTask(id: string): Promise<RemediationTask | undefined> {
+    return this.#tasks.getTask(id);
+  }
+
+  findTask(by: TaskLookup): Promise<RemediationTask | undefined> {
+    return this.#tasks.findTask(by);
+  }
+
+  updateTask(id: string, version: number, patch: TaskPatch): Promise<TaskUpdateResult> {
+    return this.#tasks.updateTask(id, version, patch);
+  }
+
+  addRelatedFinding(id: string, finding: RelatedFinding): Promise<{ task: RemediationTask; outcome: RelatedFindingOutcome } | undefined> {
+    return this.#tasks.addRelatedFinding(id, finding);
+  }
+
+  listTasks(filter?: TaskFilter): Promise<RemediationTask[]> {
+    return this.#tasks.listTasks(filter);
+  }
+
   async close(): Promise<void> {
     if (!this.#sqlite.open) return;
     // Writes asked for in this turn are committed first: a caller awaiting one must not find it lost.
@@ -273,27 +264,4 @@ export class SqliteStore implements Store {
     await this.#db.destroy();
     if (this.#sqlite.open) this.#sqlite.close();
   }
-
-  #readRun(by: { id: string } | { dedupeKey: string }): Run | undefined {
-    const row = this.#exec.first(q.selectRun(this.#db, by));
-    return row && rows.rowToRun(row, this.#exec.all(q.selectLogs(this.#db, [row.id])));
-  }
-
-  #insertWaits(run: Run): void {
-    const waits = rows.waitRowsOf(run);
-    for (let i = 0; i < waits.length; i += LOG_BATCH / 5) this.#exec.run(q.insertWaits(this.#db, waits.slice(i, i + LOG_BATCH / 5)));
-  }
-
-  #insertLogs(runId: string, entries: LogEntry[]): void {
-    for (let i = 0; i < entries.length; i += LOG_BATCH) {
-      const batch = entries.slice(i, i + LOG_BATCH).map((e) => rows.logEntryToRow(runId, e));
-      this.#exec.run(q.insertLogs(this.#db, batch));
-    }
-  }
-}
-
-/** The listRuns limit: 50 unless asked, never more than 500, at least 1. */
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return q.RUN_LIST_DEFAULT_LIMIT;
-  return Math.min(q.RUN_LIST_MAX_LIMIT, Math.max(1, Math.trunc(limit)));
 }

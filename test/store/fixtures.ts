@@ -1,5 +1,6 @@
 import type { Delivery } from "../../src/domain/events.js";
 import type { Run } from "../../src/domain/run.js";
+import type { NewRemediationTask } from "../../src/domain/task.js";
 
 /** A fixed instant, far from the real clock, so a store's own "now" never decides a test. */
 export const T0 = new Date("2030-01-01T00:00:00.000Z");
@@ -74,6 +75,32 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
       { stepId: "notify", type: "action", kind: "notify", status: "running", attempt: 1, parameters: { channel: "sec" } },
     ],
     log: [{ ts: T0.toISOString(), level: "info", message: "run started", meta: { trigger: 0 } }],
+    ...overrides,
+  };
+}
+
+let taskCounter = 0;
+
+/** An open task about one finding, with no issue yet; ids, keys and fingerprints are unique unless given. */
+export function makeTask(overrides: Partial<NewRemediationTask> = {}): NewRemediationTask {
+  taskCounter++;
+  const fingerprint = `codeScanning:1:${taskCounter}`;
+  return {
+    id: `task-${taskCounter}-${Math.random().toString(36).slice(2, 8)}`,
+    title: `Fix alert ${taskCounter}`,
+    description: "A **critical** alert: fix it.\n\nSee the findings below.",
+    assignedTo: ["octocat", "hubot"],
+    status: "open",
+    relatedFindings: [{ fingerprint, url: `https://github.com/acme/api/security/code-scanning/${taskCounter}`, title: "SQL injection", severity: "critical", source: "codeScanning", firstSeenAt: T0.toISOString() }],
+    repository: "acme/api",
+    createdAt: at(taskCounter).toISOString(),
+    dueAt: at(7 * 24 * 3_600_000).toISOString(),
+    fingerprint,
+    key: `assignTask:acme/api:wf-triage:assign:${fingerprint}`,
+    installationId: 4_200_000_001,
+    workflowId: "wf-triage",
+    runId: "run-1",
+    stepId: "assign",
     ...overrides,
   };
 }

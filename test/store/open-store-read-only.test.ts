@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { migrations } from "../../src/store/migrations.js";
 import { openStore, ReadOnlyStoreError } from "../../src/store/open-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
-import { makeDelivery } from "./fixtures.js";
+import { makeDelivery, makeTask } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "governance-read-only-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +53,21 @@ describe("openStore(url, { readOnly: true })", () => {
     const old = await openSqliteStore(join(dir, "old.db"), { migrations: Object.fromEntries(Object.entries(migrations).slice(0, 1)) });
     await old.close();
     expect((await refusal("sqlite:old.db")).message).toMatch(/^the database is at an older schema \(1 of \d+ migrations\)/);
+  });
+
+  it("reads remediation tasks, and refuses a database from before the tasks migration until the app migrates it", async () => {
+    const file = join(dir, "tasks.db");
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== "0006_remediation_tasks"));
+    await (await openSqliteStore(file, { migrations: before })).close();
+    const total = Object.keys(migrations).length;
+    expect((await refusal("sqlite:tasks.db")).message).toMatch(new RegExp(`^the database is at an older schema \\(${total - 1} of ${total} migrations\\)`));
+    const writer = await openSqliteStore(file);
+    const task = makeTask();
+    await writer.createTask(task);
+    await writer.close();
+    const reader = await openStore("sqlite:tasks.db", { readOnly: true, cwd: dir });
+    expect(await reader.findTask({ fingerprint: task.fingerprint! })).toEqual({ ...task, version: 1 });
+    await expect(reader.createTask(makeTask())).rejects.toThrow(/readonly/i);
+    await reader.close();
   });
 });

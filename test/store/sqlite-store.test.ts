@@ -10,7 +10,8 @@ import type { Tables } from "../../src/store/schema.js";
 import { configureSqlite } from "../../src/store/sqlite-connection.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
 import { openStore } from "../../src/store/open-store.js";
-import { makeRun } from "./fixtures.js";
+import * as tq from "../../src/store/task-queries.js";
+import { makeRun, makeTask } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
 
 const dir = mkdtempSync(join(tmpdir(), "governance-store-"));
@@ -135,6 +136,7 @@ describe("SQLite migrations", () => {
       "run_waits",
       "runs",
       "schedules",
+      "tasks",
     ]);
     const raw = new Database(file, { readonly: true });
     expect(raw.prepare("SELECT name FROM kysely_migration").pluck().all()).toEqual(Object.keys(migrations));
@@ -190,6 +192,41 @@ describe("SQLite migrations", () => {
     expect(plan(q.selectDueScheduled(db, now, 10))).toBe("SEARCH jobs USING INDEX jobs_scheduled_idx (run_at<?)");
     expect(plan(q.selectExpiredLease(db, now))).toBe("SEARCH jobs USING INDEX jobs_running_idx (locked_until<?)");
     expect(plan(q.selectLeaseHolders(db))).toMatch(/^SCAN jobs USING INDEX jobs_running_idx/);
+    raw.close();
+  });
+
+  it("0006 adds the tasks table to a database at 0005 and keeps what was stored", async () => {
+    const file = tempFile();
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== "0006_remediation_tasks"));
+    const old = await openSqliteStore(file, { migrations: before });
+    await old.createRun(makeRun({ dedupeKey: "from-0005" }));
+    await old.close();
+    expect(tables(file)).not.toContain("tasks");
+    const store = await openSqliteStore(file);
+    expect((await store.listRuns()).map((r) => r.dedupeKey)).toEqual(["from-0005"]);
+    const task = makeTask();
+    expect((await store.createTask(task)).created).toBe(true);
+    await store.close();
+    const again = await openSqliteStore(file);
+    expect(await again.getTask(task.id)).toEqual({ ...task, version: 1 });
+    await again.close();
+  });
+
+  it("the task look-ups use their indexes, never a scan of the table", async () => {
+    const file = tempFile();
+    (await openSqliteStore(file)).close();
+    const raw = new Database(file, { readonly: true });
+    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
+    const plan = (query: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
+      const { sql: text, parameters } = query.compile();
+      return (raw.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...parameters) as { detail: string }[]).map((r) => r.detail).join(" | ");
+    };
+    expect(plan(tq.selectTask(db, { repositoryKey: "acme/api", issueNumber: 5 }))).toMatch(/^SEARCH tasks USING INDEX sqlite_autoindex_tasks_\d \(repository_key=\? AND issue_number=\?\)$/);
+    expect(plan(tq.selectTask(db, { fingerprint: "f" }))).toMatch(/^SEARCH tasks USING INDEX sqlite_autoindex_tasks_\d \(fingerprint=\?\)$/);
+    expect(plan(tq.selectTask(db, { key: "k" }))).toMatch(/^SEARCH tasks USING INDEX sqlite_autoindex_tasks_\d \(key=\?\)$/);
+    expect(plan(tq.selectTasks(db, {}, 50))).toBe("SCAN tasks USING INDEX tasks_created_at_idx");
+    expect(plan(tq.selectTasks(db, { repositoryKey: "acme/api" }, 50))).toBe("SEARCH tasks USING INDEX tasks_repository_idx (repository_key=?)");
+    expect(plan(tq.selectTasks(db, { status: "open" }, 50))).toBe("SEARCH tasks USING INDEX tasks_status_idx (status=?)");
     raw.close();
   });
 

@@ -7,6 +7,7 @@ import { jobClaimContract } from "./contract/job-claims.js";
 import { jobContract } from "./contract/jobs.js";
 import { runContract } from "./contract/runs.js";
 import { scheduleContract } from "./contract/schedules.js";
+import { taskContract } from "./contract/tasks.js";
 
 /** One database that several stores can open at once, and open again after closing (a file, a server). */
 export interface SharedDatabase {
@@ -62,5 +63,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
     jobClaimContract(harness);
     durabilityContract(harness);
     scheduleContract(harness);
+    taskContract(harness);
   });
 }
