@@ -22,7 +22,7 @@ const FLOORS = [
   ["index.ts", "engine-thread.ts", "services.ts"],
   ["cli/", "handlers/", "api/", "http/"],
   ["github/", "engine/", "startup.ts"],
-  ["workflows/", "store/", "queue/", "actions/", "config/", "notify/", "watchdog.ts", "version.ts"],
+  ["workflows/", "store/", "queue/", "actions/", "config/", "notify/", "sandbox/", "watchdog.ts", "version.ts"],
   // The trigger types (one module each, and their registry): the validator, the actions and the
   // engine ask them; they read events and findings below.
   ["triggers/"],
@@ -42,6 +42,7 @@ const SIDEWAYS = {
   "actions/": ["workflows/"], // the notify action reads the notify rules of the workflow format
   "config/": ["workflows/"], // the operator config reuses the format's sources, paths and suggestions
   "notify/": ["config/"], // the notifier reads its webhook settings and redaction from the operator config
+  "sandbox/": ["config/"], // the script sandbox runs the scripts the operator config lists
 };
 
 /** Imports below a module that are not allowed all the same, and why. */
@@ -49,7 +50,7 @@ const NOT_DOWN = {
   // The store, the queue and the notifier are adapters (Postgres and pg-boss are planned), and
   // net/ is the notifier's and the GitHub adapter's transport: the engine reaches them through the
   // ports in domain/, never their implementation.
-  "engine/": { modules: ["store/", "queue/", "notify/", "net/"], why: "the engine reaches adapters through the ports in domain/" },
+  "engine/": { modules: ["store/", "queue/", "notify/", "sandbox/", "net/"], why: "the engine reaches adapters through the ports in domain/" },
   // The inner layers do no HTTP (OUTER_WORLD): net/ is node:http(s) under another name.
   "workflows/": { modules: ["net/"], why: "inner layers do no HTTP: go through a port in domain/" },
   "actions/": { modules: ["net/"], why: "inner layers do no HTTP: go through a port in domain/" },

@@ -19,6 +19,7 @@ import { WebhookNotifier } from "./notify/webhook-notifier.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { scheduleJobs } from "./engine/schedule-index.js";
 import { Worker } from "./queue/worker.js";
+import { SandboxScriptRunner } from "./sandbox/script-runner.js";
 
 /** Everything the app runs on, built once at start (or by a test, with fakes). */
 export interface Services {
@@ -56,13 +57,17 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   const pacer = new Pacer({ perMinute: config.github.contentCreatesPerMinute, perHour: config.github.contentCreatesPerHour }, clock);
   const reach: GitHubPortFactory = options.githubFor ?? installationPorts(app);
   const githubFor: GitHubPortFactory = async (installationId) => pacedPort(await reach(installationId), installationId, pacer, clock);
-  const source = new WorkflowSource();
+  // The operator's scripts, sandboxed. With a known configuration, a workflow naming any other script is invalid.
+  const scripts = config.scripts ? new SandboxScriptRunner(config.scripts) : undefined;
+  const knownScripts = options.config ? new Set(Object.keys(config.scripts?.commands ?? {})) : undefined;
+  const source = new WorkflowSource(undefined, undefined, undefined, undefined, { knownScripts });
   const engineDeps = {
     store: options.store,
     clock,
     log,
     source,
     notifier,
+    scripts,
     actions: ACTIONS,
     githubFor,
     reportValidation,

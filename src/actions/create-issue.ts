@@ -7,7 +7,7 @@ import { escapeTableCell as cell } from "../domain/text.js";
 import { definitionFor } from "../triggers/registry.js";
 import { marker } from "./markers.js";
 import { once } from "./once.js";
-import type { ActionContext, ActionHandler } from "./types.js";
+import type { ActionContext, ImmediateAction } from "./types.js";
 
 interface CreateIssueParameters {
   project?: string;
@@ -31,7 +31,7 @@ function repositoryName(project: string | undefined): string | undefined {
  * Idempotent: the same run step, and the same finding across runs of the workflow, never open
  * a second issue. The key is recorded in the store and, as a hidden marker, in the issue body.
  */
-export const createIssue: ActionHandler = async (ctx) => {
+export const createIssue: ImmediateAction = async (ctx) => {
   const p = ctx.parameters as CreateIssueParameters;
   const target: RepoRef = { owner: ctx.repository.owner, repo: repositoryName(p.project) ?? ctx.repository.name };
   const trigger = definitionFor(ctx.trigger);

@@ -8,7 +8,7 @@ import { definitionFor } from "../triggers/registry.js";
 import { notifyComments } from "../workflows/notify-rules.js";
 import { marker } from "./markers.js";
 import { once, recordEffect } from "./once.js";
-import { ActionError, type ActionContext, type ActionHandler } from "./types.js";
+import { ActionError, type ActionContext, type ImmediateAction } from "./types.js";
 
 interface NotifyParameters {
   channel?: string;
@@ -25,7 +25,7 @@ interface NotifyParameters {
  * comment of their own only when the step has no channel. Idempotent per run step: a retried
  * or resumed step sends nothing twice.
  */
-export const notify: ActionHandler = async (ctx) => {
+export const notify: ImmediateAction = async (ctx) => {
   const p = ctx.parameters as NotifyParameters;
   const channels = [...new Set([...(p.channel ? [p.channel] : []), ...(p.channels ?? [])])];
   // Refuse before sending anything, so a typo does not leave half the audience notified.

@@ -1,7 +1,8 @@
 /** The contract between the engine and an action: the context it runs with (ports only), the handler type, and ActionError. */
 import type { Delivery, RepositoryInfo, TriggerEvent } from "../domain/events.js";
 import type { Clock, EffectLedger, GitHubPort, Notifier, Store } from "../domain/ports.js";
-import type { LogLevel, Run, StepRecord } from "../domain/run.js";
+import type { LogLevel, Run, StepRecord, WaitState } from "../domain/run.js";
+import type { ScriptRunner } from "../domain/script-port.js";
 import type { ActionStep, Workflow } from "../domain/workflow.js";
 
 /** Everything an action needs to do its one thing, through ports only. */
@@ -22,6 +23,8 @@ export interface ActionContext {
   idempotencyKey: string;
   github: GitHubPort;
   notifier: Notifier;
+  /** The operator's allow-listed scripts (runScript); absent when none are configured. */
+  scripts?: ScriptRunner;
   store: Store;
   clock: Clock;
   /** Where the step's side effects are recorded (with the run's next commit); absent outside a run, e.g. in a test. */
@@ -29,7 +32,23 @@ export interface ActionContext {
   log(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
 }
 
-export type ActionHandler = (ctx: ActionContext) => Promise<Record<string, unknown>>;
+/**
+ * An action's answer that it is not done yet: it waits, durably, for an event (a dispatched
+ * workflow run to complete). The step is recorded waiting with `outputs` so far, and ends with
+ * the outcome the event brings, routed through its `next`.
+ */
+export class ActionWaits {
+  constructor(
+    readonly outputs: Record<string, unknown>,
+    readonly waiting: Extract<WaitState, { kind: "event" }>,
+    readonly message: string,
+  ) {}
+}
+
+export type ActionHandler = (ctx: ActionContext) => Promise<Record<string, unknown> | ActionWaits>;
+
+/** An action that is done when it returns: its outputs. */
+export type ImmediateAction = (ctx: ActionContext) => Promise<Record<string, unknown>>;
 
 /** A failure an action reports; `retriable` says whether trying again could help. */
 export class ActionError extends Error {

@@ -5,13 +5,13 @@
  */
 import { ACTIONS } from "../actions/index.js";
 import type { Delivery } from "../domain/events.js";
-import { silentLogger, type Job, type Logger, type Store } from "../domain/ports.js";
+import { silentLogger, type GitHubPort, type Job, type Logger, type Store } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
-import { skipForward, type DryRunApproval } from "../engine/dry-run.js";
+import { skipForward, type DryRunApproval, type DryRunRemediation } from "../engine/dry-run.js";
 import { engineJobs } from "../engine/jobs.js";
 import { WorkflowSource } from "../engine/workflow-source.js";
 import { checkRunReporter } from "../github/check-reporter.js";
-import { CallLog, RecordingGitHub, RecordingNotifier, type RecordedCall } from "../github/recording-port.js";
+import { CallLog, RecordingGitHub, RecordingNotifier, RecordingScripts, type RecordedCall } from "../github/recording-port.js";
 import { Worker, type JobContext } from "../queue/worker.js";
 import { openStore } from "../store/open-store.js";
 
@@ -43,7 +43,11 @@ export interface DryRunSetup {
   changedFiles: string[] | undefined;
   /** Which channels exist; undefined: every channel. */
   channels: ((channel: string) => boolean) | undefined;
+  /** Which scripts the operator configuration lists; undefined (no configuration): every script, and none is checked when loading. */
+  scripts?: ReadonlySet<string>;
   approval: DryRunApproval;
+  /** How dispatched workflow runs end (`--remediation`), or undefined to leave them waiting. */
+  remediation?: DryRunRemediation;
 }
 
 /** The runs the deliveries made, and the calls made outside every run (a refused request's reply). */
@@ -59,15 +63,22 @@ export interface DryRunOutcome {
 export class DryRunSession {
   readonly calls = new CallLog();
   readonly github: RecordingGitHub;
-  readonly source = new WorkflowSource();
+  readonly source: WorkflowSource;
   readonly #notifier: RecordingNotifier;
+  /** Scripts are recorded, never run. */
+  readonly #scripts: RecordingScripts;
   readonly #approval: DryRunApproval;
+  readonly #remediation: DryRunRemediation;
   readonly #clock = { now: () => new Date() };
 
   constructor(setup: DryRunSetup) {
     this.github = new RecordingGitHub(setup.folder, setup.changedFiles, this.calls);
     this.#notifier = new RecordingNotifier(setup.channels, this.calls);
+    const known = setup.scripts;
+    this.#scripts = new RecordingScripts(known ? (name) => known.has(name) : undefined, this.calls);
+    this.source = new WorkflowSource(undefined, undefined, undefined, undefined, { knownScripts: known });
     this.#approval = setup.approval;
+    this.#remediation = setup.remediation;
   }
 
   /** Delivers each delivery as the app would, moves waits forward, and reports the runs, oldest first. */
@@ -78,7 +89,7 @@ export class DryRunSession {
       const worker = new Worker({ store, log: failuresInto(failures), handlers: this.#handlers(store) });
       for (const delivery of deliveries) await store.acceptDelivery(delivery);
       await worker.drain();
-      const notes = await skipForward(store, () => worker.drain(), this.#approval, this.#clock);
+      const notes = await skipForward(store, () => worker.drain(), this.#approval, this.#clock, this.#remediation);
       // The engine failing a job is a bug (or the stand-in's), never the user's: shown with its stack.
       if (failures.length > 0) throw failures[0];
       const runs = (await store.listRuns({ limit: 500 })).reverse();
@@ -93,17 +104,20 @@ export class DryRunSession {
 
   /** The app's job handlers, with every run executed in a job of its own, tagged with its run id. */
   #handlers(store: Store): Record<string, (job: Job, context?: JobContext) => Promise<void>> {
-    const handlers = engineJobs({
+    const deps = {
       store,
       clock: this.#clock,
       log: silentLogger,
       source: this.source,
       notifier: this.#notifier,
+      // Reaches the runner through engineJobs' spread of its deps.
+      scripts: this.#scripts,
       actions: ACTIONS,
       githubFor: async () => this.github,
       reportValidation: async () => {},
-      reporterFor: (gh, d) => checkRunReporter(gh, d.repository, { store, clock: this.#clock }),
-    });
+      reporterFor: (gh: GitHubPort, d: Delivery) => checkRunReporter(gh, d.repository, { store, clock: this.#clock }),
+    };
+    const handlers = engineJobs(deps);
     return {
       ...handlers,
       // Without a job context the delivery job holds no run: each run goes to a run job, where
@@ -148,7 +162,7 @@ export class DryRunSession {
 }
 
 /** The calls listed under "would call": what a run makes (its check run is shown on its own). */
-const SHOWN_CALLS = new Set<RecordedCall["kind"]>(["createIssue", "createComment", "notify"]);
+const SHOWN_CALLS = new Set<RecordedCall["kind"]>(["createIssue", "createComment", "notify", "runScript", "dispatchWorkflow"]);
 
 /** The worker's logger in a dry run: silent, but keeps the error of every job that failed. */
 function failuresInto(failures: unknown[]): Logger {

@@ -37,6 +37,9 @@ Options:
                              before --at
   --at <time>                the time the scheduler looks at (ISO 8601; default now)
   --approve | --reject       answer every approval step (default: leave them waiting)
+  --remediation success|failure
+                             how each workflow a runRemediation step dispatches ends
+                             (default: leave it waiting)
   --dry-run                  required: run against the recording stand-in
   --format text|json         output format (default text)
   -h, --help                 show this help
@@ -55,6 +58,7 @@ const FLAGS = {
   schedule: { type: "boolean" },
   at: { type: "string" },
   approve: { type: "boolean" },
+  remediation: { type: "string" },
   reject: { type: "boolean" },
   format: { type: "string", default: "text" },
   help: { type: "boolean", short: "h" },
@@ -73,14 +77,18 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const payload = values.payload ? await readPayload(resolvePath(io.cwd, values.payload), values.payload) : undefined;
   const folder = await checkFolder(io.cwd, values.workflows);
   const env = io.env ?? process.env;
-  const configured = Object.keys(loadConfig(env).notify.channels);
+  const config = loadConfig(env);
+  const configured = Object.keys(config.notify.channels);
   const changedFiles = values["changed-files"]?.split(",").map((s) => s.trim()).filter(Boolean);
   const session = new DryRunSession({
     folder,
     changedFiles,
     // Without an operator configuration every channel is taken as configured, to show the message.
     channels: env.GOVERNANCE_CONFIG ? (c) => configured.includes(c) : undefined,
+    // With one, a script it does not list makes the workflow invalid, as in the app.
+    ...(env.GOVERNANCE_CONFIG ? { scripts: new Set(Object.keys(config.scripts?.commands ?? {})) } : {}),
     approval: values.approve ? "approve" : values.reject ? "reject" : undefined,
+    remediation: remediationFlag(values.remediation),
   });
   const plan = await planDeliveries(values, payload, session, io.cwd);
   if (!plan.loaded) return printDryRun(io, format, { runs: [], otherCalls: [], files: [], warnings: plan.warnings, hints: [], message: plan.nothing });
@@ -175,4 +183,11 @@ function pathsHints(found: Array<{ path: string; paths: string[] }>): string[] {
     ({ path, paths }) =>
       `${path}: the onPR paths filter (${paths.join(", ")}) was not evaluated: without --changed-files the pull request is taken to change no files, so it did not match; pass the files the pull request changes with --changed-files <file>,<file>`,
   );
+}
+
+/** `--remediation success|failure`. */
+function remediationFlag(value: string | undefined): "success" | "failure" | undefined {
+  if (value === undefined) return undefined;
+  if (value === "success" || value === "failure") return value;
+  throw new UsageError("--remediation", `"${value.slice(0, 40)}": expected success or failure`);
 }

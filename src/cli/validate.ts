@@ -1,19 +1,25 @@
 /** `governance validate`: checks workflow files and folders with the app's own loader and prints each problem as path:line:col, as text or JSON. */
+import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { formatDiagnostic, hasErrors } from "../domain/diagnostic.js";
 import { countDiagnostics } from "../workflows/diagnostic-cap.js";
 import { fileError, isWorkflowFileName, loadWorkflow, sizeError, type WorkflowFile } from "../workflows/index.js";
+import { loadOperatorConfig, OperatorConfigError } from "../config/operator-config.js";
+import type { LoadOptions } from "../workflows/load.js";
 import { EXIT, UsageError, UserError, type CliIO } from "./io.js";
+import { oneLine } from "./user-error.js";
 import { parseFlags } from "./parse-flags.js";
 
-export const VALIDATE_USAGE = `Usage: governance validate [PATH...] [--format text|json]
+export const VALIDATE_USAGE = `Usage: governance validate [PATH...] [--format text|json] [--config <file>]
 
 Checks workflow files (.yml, .yaml, .json) and prints every problem as
 path:line:col: severity: message. PATH may be a file or a folder; the default
 is .governance/ in the current directory.
 
 Options:
+  --config <file>      the operator configuration (as GOVERNANCE_CONFIG names it for
+                       the app): a runScript step must name one of its scripts
   --format text|json   output format (default text)
   -h, --help           show this help
 
@@ -22,7 +28,11 @@ Exit status: 0 every file is valid (warnings allowed), 1 a file is invalid,
 
 /** `governance validate`: load and check workflow files, report with positions. */
 export async function validateCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseFlags({ args, options: { format: { type: "string", default: "text" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
+  const { values, positionals } = parseFlags({
+    args,
+    options: { format: { type: "string", default: "text" }, config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+  });
   if (values.help) {
     io.stdout.write(VALIDATE_USAGE + "\n");
     return EXIT.ok;
@@ -30,9 +40,10 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   if (values.format !== "text" && values.format !== "json") {
     throw new UsageError("--format", `unknown format "${values.format}"; expected text or json`);
   }
+  const options = values.config === undefined ? {} : { knownScripts: knownScripts(values.config, io.cwd) };
   const files = await collectFiles(positionals.length > 0 ? positionals : [".governance"], io.cwd);
   const results: WorkflowFile[] = [];
-  for (const file of files) results.push(await validateFile(file.display, file.absolute));
+  for (const file of files) results.push(await validateFile(file.display, file.absolute, options));
 
   if (values.format === "json") {
     const report = {
@@ -75,7 +86,22 @@ async function collectFiles(paths: string[], cwd: string): Promise<FileRef[]> {
   return out;
 }
 
-async function validateFile(display: string, absolute: string): Promise<WorkflowFile> {
+/** The scripts the operator configuration at `file` lists; its problems are user errors that name the file. */
+function knownScripts(file: string, cwd: string): ReadonlySet<string> {
+  const absolute = isAbsolute(file) ? file : resolve(cwd, file);
+  if (!existsSync(absolute)) throw new UserError("--config", `${file}: no such file`);
+  try {
+    return new Set(Object.keys(loadOperatorConfig({ GOVERNANCE_CONFIG: absolute }).scripts?.commands ?? {}));
+  } catch (err) {
+    if (!(err instanceof OperatorConfigError)) throw err;
+    const [first, ...more] = err.problems;
+    const position = first?.line === undefined ? "" : `:${first.line}:${first.col ?? 1}`;
+    const rest = more.length > 0 ? ` (and ${more.length} more ${more.length === 1 ? "problem" : "problems"})` : "";
+    throw new UserError(`${file}${position} (--config)`, `${oneLine(first?.message ?? "not a valid operator configuration")}${rest}`);
+  }
+}
+
+async function validateFile(display: string, absolute: string, options: LoadOptions): Promise<WorkflowFile> {
   let content: Buffer;
   try {
     // A file over the cap is refused before it is read.
@@ -85,7 +111,7 @@ async function validateFile(display: string, absolute: string): Promise<Workflow
   } catch (err) {
     return fileError(display, `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return loadWorkflow(display, content);
+  return loadWorkflow(display, content, options);
 }
 
 function summary(results: WorkflowFile[]): string {

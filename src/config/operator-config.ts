@@ -7,8 +7,9 @@ import { readFileSync, statSync } from "node:fs";
 import { inspect } from "node:util";
 import type { Diagnostic } from "../domain/diagnostic.js";
 import { parseSource } from "../workflows/source.js";
+import { parseDuration } from "../workflows/durations.js";
 import { scrubMessage } from "./redact.js";
-import { validateOperatorConfig } from "./validate-operator-config.js";
+import { parseSize, validateOperatorConfig } from "./validate-operator-config.js";
 
 /** The environment variable that names the configuration file. */
 export const GOVERNANCE_CONFIG_ENV = "GOVERNANCE_CONFIG";
@@ -22,7 +23,32 @@ export interface NotifyChannelConfig {
   readonly allowPrivateAddress?: boolean;
 }
 
+/** One script the operator allow-lists for the runScript action. */
+export interface ScriptConfig {
+  /** The program (an absolute path) and its fixed leading arguments; a workflow's `args` are appended. */
+  readonly command: readonly string[];
+  /** The longest the script may run; a step may shorten it, never lengthen it. */
+  readonly timeoutMs: number;
+  /** The cap on stdout and on stderr, each, in bytes. */
+  readonly maxOutputBytes: number;
+  /** Names of variables copied from the app's environment into the script's (nothing else is). */
+  readonly env: readonly string[];
+  /** Safe to run again when an attempt was interrupted before its outcome was recorded. */
+  readonly idempotent: boolean;
+}
+
+/** The runScript action's scripts, by name, and how many run at once. */
+export interface ScriptsConfig {
+  readonly maxConcurrent: number;
+  readonly commands: Readonly<Record<string, ScriptConfig>>;
+}
+
+/** What a script's settings are when the operator leaves them out, and their bounds. */
+export const SCRIPT_DEFAULTS = { timeoutMs: 60_000, maxTimeoutMs: 3_600_000, maxOutputBytes: 64 * 1024, maxMaxOutputBytes: 1024 * 1024, maxConcurrent: 2 } as const;
+
 export interface OperatorConfig {
+  /** The scripts runScript may run; absent when the file has no `scripts` section. */
+  readonly scripts?: ScriptsConfig;
   readonly notify: {
     /** By channel name, such as `#sec-team`. */
     readonly channels: Readonly<Record<string, NotifyChannelConfig>>;
@@ -146,11 +172,34 @@ interface RawConfig {
   notify?: { channels?: Record<string, { webhookUrl: string; allowPrivateAddress?: boolean }> };
   engine?: { concurrency?: number };
   github?: { contentCreatesPerMinute?: number; contentCreatesPerHour?: number };
+  scripts?: RawScripts;
+}
+
+type RawScripts = { maxConcurrent?: number } & Record<string, { command: string[]; timeout?: string; maxOutput?: string; env?: string[]; idempotent?: boolean } | number | undefined>;
+
+function buildScripts(raw: RawScripts): ScriptsConfig {
+  const commands = Object.entries(raw)
+    .filter(([name, s]) => name !== "maxConcurrent" && typeof s === "object")
+    .map(([name, s]) => {
+      const script = s as Exclude<RawScripts[string], number | undefined>;
+      return [
+        name,
+        Object.freeze({
+          command: Object.freeze([...script.command]),
+          timeoutMs: script.timeout === undefined ? SCRIPT_DEFAULTS.timeoutMs : parseDuration(script.timeout)!,
+          maxOutputBytes: script.maxOutput === undefined ? SCRIPT_DEFAULTS.maxOutputBytes : parseSize(script.maxOutput)!,
+          env: Object.freeze([...new Set(script.env ?? [])]),
+          idempotent: script.idempotent === true,
+        }),
+      ] as const;
+    });
+  return Object.freeze({ maxConcurrent: raw.maxConcurrent ?? SCRIPT_DEFAULTS.maxConcurrent, commands: Object.freeze(Object.fromEntries(commands)) });
 }
 
 function build(raw: RawConfig): OperatorConfig {
   const channels = Object.entries(raw.notify?.channels ?? {}).map(([name, c]) => [name, new ConfiguredChannel(c.webhookUrl, c.allowPrivateAddress === true)] as const);
   return Object.freeze({
+    ...(raw.scripts ? { scripts: buildScripts(raw.scripts) } : {}),
     notify: Object.freeze({ channels: Object.freeze(Object.fromEntries(channels)) }),
     engine: Object.freeze({ concurrency: raw.engine?.concurrency ?? ENGINE_DEFAULTS.concurrency }),
     github: Object.freeze({

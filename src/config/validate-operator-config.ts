@@ -10,6 +10,7 @@ import type { Diagnostic } from "../domain/diagnostic.js";
 import { fromPointer, toPointer } from "../domain/paths.js";
 import type { SourceMap } from "../workflows/source.js";
 import { closest, didYouMean } from "../domain/suggest.js";
+import { parseDuration } from "../workflows/durations.js";
 import { safeDisplayPath, showKey } from "./redact.js";
 import { webhookUrlProblem } from "./webhook-url.js";
 
@@ -52,6 +53,48 @@ export function validateOperatorConfig(value: unknown, map: SourceMap): Diagnost
     const path = ["notify", "channels", name, "webhookUrl"];
     const problem = webhookUrlProblem(channel.webhookUrl, { allowPrivateAddress: channel.allowPrivateAddress === true });
     if (problem) out.push(at(map, path, `${safeDisplayPath(path)} ${problem}`));
+  }
+  out.push(...scriptProblems((value as { scripts?: Record<string, unknown> }).scripts, map));
+  return out;
+}
+
+/** The app's own secrets and settings: never copied into a script's environment. */
+const APP_ONLY_VARIABLES = new Set(["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "GITHUB_CLIENT_SECRET", "DATABASE_URL", "GOVERNANCE_CONFIG"]);
+/** Set by the sandbox itself, to the script's own temporary folder. */
+const SANDBOX_VARIABLES = new Set(["HOME", "TMPDIR"]);
+const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 * 1024 };
+const MAX_SCRIPT_TIMEOUT_MS = 3_600_000;
+const MAX_SCRIPT_OUTPUT_BYTES = 1024 * 1024;
+
+/** `"64KiB"` → 65536; undefined for text that is not a size. */
+export function parseSize(text: string): number | undefined {
+  const m = /^([0-9]{1,8})(B|KiB|MiB)$/.exec(text);
+  return m ? Number(m[1]) * SIZE_UNITS[m[2]!]! : undefined;
+}
+
+/** What the schema cannot say about the scripts: the bounds of timeouts and output caps, and the variables no script may get. */
+function scriptProblems(scripts: Record<string, unknown> | undefined, map: SourceMap): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [name, raw] of Object.entries(scripts ?? {})) {
+    if (name === "maxConcurrent" || !raw || typeof raw !== "object") continue;
+    const script = raw as { command?: string[]; timeout?: string; maxOutput?: string; env?: string[] };
+    const path = (...rest: Path) => ["scripts", name, ...rest];
+    const program = script.command?.[0];
+    if (program !== undefined && !program.startsWith("/")) {
+      out.push(at(map, path("command", 0), `${safeDisplayPath(path("command", 0))} must be the program's absolute path (such as /opt/scripts/rotate-key): a script is never looked up on a PATH`));
+    }
+    if (script.timeout !== undefined) {
+      const ms = parseDuration(script.timeout) ?? 0;
+      if (ms <= 0 || ms > MAX_SCRIPT_TIMEOUT_MS) out.push(at(map, path("timeout"), `${safeDisplayPath(path("timeout"))} must be longer than 0 and at most 1h`));
+    }
+    if (script.maxOutput !== undefined) {
+      const bytes = parseSize(script.maxOutput) ?? 0;
+      if (bytes <= 0 || bytes > MAX_SCRIPT_OUTPUT_BYTES) out.push(at(map, path("maxOutput"), `${safeDisplayPath(path("maxOutput"))} must be more than 0 and at most 1MiB`));
+    }
+    (script.env ?? []).forEach((variable, i) => {
+      const why = APP_ONLY_VARIABLES.has(variable) ? "is one of the app's own secrets or settings; a script never gets it" : SANDBOX_VARIABLES.has(variable) ? "is always the script's own temporary folder; it cannot be copied from the app" : undefined;
+      if (why) out.push(at(map, path("env", i), `${safeDisplayPath(path("env", i))}: ${variable} ${why}`));
+    });
   }
   return out;
 }
@@ -99,6 +142,10 @@ function describe(e: ErrorObject, map: SourceMap): Diagnostic | undefined {
       return at(map, path, `${subject} must not be empty`);
     case "maxLength":
       return at(map, path, `${subject} is too long (at most ${String(params.limit)} characters)`);
+    case "minItems":
+      return at(map, path, `${subject} must have at least ${String(params.limit)} ${Number(params.limit) === 1 ? "entry" : "entries"}`);
+    case "maxItems":
+      return at(map, path, `${subject} has too many entries (at most ${String(params.limit)})`);
     case "maxProperties":
       return at(map, path, `${subject} has too many entries (at most ${String(params.limit)})`);
     default:

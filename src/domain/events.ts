@@ -72,7 +72,23 @@ export type Signal =
   | { type: "cancel"; actor: string; at: string; runId: string; via: "checkRun" | "api" }
   | { type: "issueClosed"; repository: string; number: number; at: string }
   | { type: "alertResolved"; fingerprint: string; state: string; at: string }
-  | { type: "checkCompleted"; name: string; headSha: string; conclusion: string; at: string };
+  | { type: "checkCompleted"; name: string; headSha: string; conclusion: string; at: string }
+  /** A GitHub Actions run was requested, started or completed (`workflow_run`): what a runRemediation step waits for. */
+  | {
+      type: "workflowRun";
+      runId: number;
+      /** `.github/workflows/fix.yml` */
+      workflowPath: string;
+      /** What started it: workflow_dispatch, push, … */
+      event: string;
+      /** Who started it (`<app>[bot]` for a dispatch by this app). */
+      actor: string;
+      createdAt: string;
+      status: string;
+      conclusion?: string;
+      url: string;
+      at: string;
+    };
 
 /** A webhook delivery, recorded before anything else happens to it. */
 export interface Delivery {

@@ -99,6 +99,22 @@ export function canRunByHand(permission: RepositoryPermission): boolean {
   return permission === "admin" || permission === "maintain" || permission === "write";
 }
 
+/** An input a GitHub Actions workflow declares for `workflow_dispatch`. */
+export interface DispatchInput {
+  required?: boolean;
+  /** string, boolean, number, choice or environment (absent: string). */
+  type?: string;
+  default?: unknown;
+  /** A choice input's options. */
+  options?: string[];
+}
+
+/** What GitHub said about a dispatched workflow run: its id and page (GitHub.com), or nothing (GitHub Enterprise Server). */
+export interface DispatchResult {
+  runId?: number;
+  runUrl?: string;
+}
+
 export interface GitHubPort {
   /** Reads `.governance/` at a branch name or commit sha, in as few requests as GitHub allows. */
   readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder>;
@@ -121,6 +137,15 @@ export interface GitHubPort {
   /** The check run on `headSha` with this name and external id, if one exists. */
   findCheckRun(repo: RepoRef, headSha: string, name: string, externalId: string): Promise<{ id: number; url: string } | undefined>;
   updateCheckRun(repo: RepoRef, checkRunId: number, update: CheckRunUpdate): Promise<void>;
+  /** A repository's default branch. */
+  getDefaultBranch(repo: RepoRef): Promise<string>;
+  /**
+   * The inputs a workflow file (`.github/workflows/<file>`) declares for workflow_dispatch at
+   * `ref`; undefined when the file cannot be read or parsed (the dispatch is then not checked).
+   */
+  readDispatchInputs(repo: RepoRef, workflowFile: string, ref: string): Promise<Record<string, DispatchInput> | undefined>;
+  /** Dispatches a workflow on `ref` (a branch), asking GitHub to say which run it started. */
+  dispatchWorkflow(repo: RepoRef, workflowFile: string, ref: string, inputs: Record<string, string>): Promise<DispatchResult>;
 }
 
 /** Opens the GitHub port of one installation. */

@@ -39,7 +39,20 @@ export type WaitState =
       /** The issues and pull requests whose comments can vote (absent on runs from before: any of the repository's). */
       issues?: number[];
     }
-  | { kind: "event"; event: "issueClosed" | "alertResolved" | "checkCompleted"; target: string; timeoutAt?: string };
+  | {
+      kind: "event";
+      event: "issueClosed" | "alertResolved" | "checkCompleted" | "workflowRunCompleted";
+      target: string;
+      timeoutAt?: string;
+      /** The repository whose events end the wait, when not the run's (a workflow dispatched in another repository). */
+      repository?: string;
+      /**
+       * A dispatched workflow whose run is not known yet (GitHub did not say, or the app stopped
+       * before it recorded the answer): its first `workflow_run` of event workflow_dispatch by
+       * the app, created at or after `since`, is taken to be it.
+       */
+      dispatch?: { workflowPath: string; since: string };
+    };
 
 /** One execution of one step within a run. */
 export interface StepRecord {

@@ -107,10 +107,15 @@ export interface DecisionCase {
   then: string[];
 }
 
+/** The outcomes of a runRemediation step, which `next` may route on. */
+export const REMEDIATION_OUTCOMES = ["success", "failure", "timedOut"] as const;
+export type RemediationOutcome = (typeof REMEDIATION_OUTCOMES)[number];
+
 export interface ActionStep extends StepBase {
   type: "action";
   action: Action;
-  next?: string[];
+  /** Step ids; or, for runRemediation only, the steps for each outcome of the dispatched run. */
+  next?: string[] | Partial<Record<RemediationOutcome, string[]>>;
 }
 
 export interface DecisionStep extends StepBase {

@@ -8,12 +8,15 @@ import { completeWaiting } from "./step-outcomes.js";
 /** How a dry run answers approvals: approve, reject, or leave them waiting. */
 export type DryRunApproval = "approve" | "reject" | undefined;
 
+/** How a dry run ends a dispatched workflow run (`--remediation`): with success or failure, or leave it waiting. */
+export type DryRunRemediation = "success" | "failure" | undefined;
+
 /**
  * Moves a dry run past its waits: timers and event waits end as if their time or event had
  * come ("would wait 24h"), approvals take the answer given on the command line. Returns the
  * run with its waiting steps completed, and a note per step for the trace.
  */
-export function skipWaits(run: Run, approval: DryRunApproval, now: Date): { run: Run; notes: Record<string, string>; changed: boolean } {
+export function skipWaits(run: Run, approval: DryRunApproval, now: Date, remediation?: DryRunRemediation): { run: Run; notes: Record<string, string>; changed: boolean } {
   const notes: Record<string, string> = {};
   const log = () => {};
   let changed = false;
@@ -29,6 +32,15 @@ export function skipWaits(run: Run, approval: DryRunApproval, now: Date): { run:
         return completeWaiting(run, record, "done", now, log);
       }
       case "event":
+        if (w.event === "workflowRunCompleted") {
+          if (!remediation) {
+            notes[record.stepId] = "waits for the dispatched run (pass --remediation success or --remediation failure to simulate its end)";
+            return record;
+          }
+          notes[record.stepId] = `the dispatched run ends ${remediation} (--remediation)`;
+          changed = true;
+          return completeWaiting(run, record, remediation, now, log, { conclusion: remediation });
+        }
         notes[record.stepId] = `would wait for ${w.event === "issueClosed" ? `${w.target} to close` : w.event === "alertResolved" ? "the alert to be resolved" : `the check ${w.target.split("@")[0]}`}`;
         changed = true;
         return completeWaiting(run, record, "done", now, log);
@@ -50,13 +62,13 @@ export function skipWaits(run: Run, approval: DryRunApproval, now: Date): { run:
  * approvals as `approval` says; `drain` then runs the jobs that continue them. Returns the
  * notes per run and step for the trace.
  */
-export async function skipForward(store: Store, drain: () => Promise<unknown>, approval: DryRunApproval, clock: Clock): Promise<Record<string, Record<string, string>>> {
+export async function skipForward(store: Store, drain: () => Promise<unknown>, approval: DryRunApproval, clock: Clock, remediation?: DryRunRemediation): Promise<Record<string, Record<string, string>>> {
   const notes: Record<string, Record<string, string>> = {};
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let moved = false;
     for (const listed of await store.listRuns({ status: "running", limit: 500 })) {
       const run = (await store.getRun(listed.id)) ?? listed;
-      const skipped = skipWaits(run, approval, clock.now());
+      const skipped = skipWaits(run, approval, clock.now(), remediation);
       notes[run.id] = { ...notes[run.id], ...skipped.notes };
       if (!skipped.changed) continue;
       moved = true;

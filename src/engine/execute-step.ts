@@ -4,7 +4,7 @@
  * of an approval or wait. Returns the run with the step's new record, committed only where an
  * action is about to make a side effect.
  */
-import { ActionError } from "../actions/index.js";
+import { ActionError, ActionWaits } from "../actions/index.js";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import type { EffectLedger } from "../domain/ports.js";
 import type { Run, StepRecord } from "../domain/run.js";
@@ -94,12 +94,18 @@ export async function executeStep(
           idempotencyKey: `${run.id}:${step.id}:${base.attempt}`,
           github: deps.github,
           notifier: deps.notifier,
+          scripts: deps.scripts,
           store: deps.store,
           clock: deps.clock,
           // Fresh when this attempt's "running" was committed just above: nothing was made under its key yet.
           effects: ledger(!ready.resume, new Date(base.startedAt ?? deps.clock.now().toISOString())),
           log: (level, message, meta) => log(level, message, { stepId: step.id, ...meta }),
         });
+        if (outputs instanceof ActionWaits) {
+          // Recorded waiting with what it made so far; the event it waits for ends it with an outcome.
+          log("info", `step ${step.id}: ${outputs.message}`, { stepId: step.id });
+          return put({ ...clean(base), status: "waiting", parameters, outputs: outputs.outputs, waiting: outputs.waiting });
+        }
         log("info", `step ${step.id} succeeded`, { stepId: step.id });
         return put({ ...clean(base), status: "succeeded", parameters, outputs, next: stepEdges(steps, index), finishedAt: now() });
       }

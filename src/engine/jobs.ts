@@ -3,6 +3,7 @@
  * `validate` (a pull request's `.governance/` check) and `run`; and the give-up hook that fails
  * a run whose job kept killing its worker.
  */
+import type { ScriptRunner } from "../domain/script-port.js";
 import type { ActionHandler } from "../actions/index.js";
 import { NonRetriableError } from "../domain/errors.js";
 import type { Delivery } from "../domain/events.js";
@@ -19,6 +20,8 @@ export interface EngineDeps extends IntakeDeps {
   actions: Partial<Record<ActionKind, ActionHandler>>;
   githubFor: GitHubPortFactory;
   reporterFor(github: GitHubPort, delivery: Delivery): RunReporter;
+  /** The operator's scripts, for runScript steps; absent when none are configured. */
+  scripts?: ScriptRunner;
 }
 
 /** The job types the worker runs: a recorded delivery becomes runs; a run executes. */

@@ -2,6 +2,7 @@
 import type { ActionHandler } from "../actions/index.js";
 import type { Clock, GitHubPort, Logger, NewJob, Notifier, RunReporter, Store } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
+import type { ScriptRunner } from "../domain/script-port.js";
 import type { ActionKind } from "../domain/workflow.js";
 
 /** Bound on step executions in one run, whatever the workflow says: a last line of defence. */
@@ -11,6 +12,8 @@ export interface RunnerDeps {
   store: Store;
   clock: Clock;
   notifier: Notifier;
+  /** The operator's allow-listed scripts, for runScript steps; absent when none are configured. */
+  scripts?: ScriptRunner;
   github: GitHubPort;
   actions: Partial<Record<ActionKind, ActionHandler>>;
   reporter: RunReporter;

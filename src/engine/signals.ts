@@ -10,6 +10,7 @@ import { changeRun, isFinishedRun } from "./run-writer.js";
 import { runJob } from "./runner.js";
 import { completeWaiting } from "./step-outcomes.js";
 import { voteIssues } from "./waits.js";
+import { applyWorkflowRun } from "./workflow-run-signals.js";
 
 export interface SignalDeps {
   store: Store;
@@ -45,6 +46,7 @@ export async function applySignal(delivery: Delivery, signal: Signal, github: Gi
     );
     return changed ? [run.id] : [];
   }
+  if (signal.type === "workflowRun") return applyWorkflowRun(delivery, signal, deps, continuation);
   const refusals = new Map<string, Promise<string | undefined>>();
   const woken: string[] = [];
   for (const runId of await waitingRunIds(delivery, signal, deps)) {
@@ -64,7 +66,7 @@ function entry(deps: SignalDeps, level: LogEntry["level"], message: string, meta
 }
 
 /** The runs a signal can concern, from the wait index. */
-async function waitingRunIds(delivery: Delivery, signal: Exclude<Signal, { type: "cancel" }>, deps: SignalDeps): Promise<string[]> {
+async function waitingRunIds(delivery: Delivery, signal: Exclude<Signal, { type: "cancel" | "workflowRun" }>, deps: SignalDeps): Promise<string[]> {
   const repository = delivery.repository.fullName;
   switch (signal.type) {
     case "approval":

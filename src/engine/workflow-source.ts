@@ -9,6 +9,7 @@ import type { GitHubPort, GovernanceFileBlob } from "../domain/ports.js";
 import { BoundedCache } from "../domain/bounded-cache.js";
 import type { Workflow } from "../domain/workflow.js";
 import { fileError, isWorkflowFileName, loadWorkflow, sizeError, type WorkflowFile } from "../workflows/index.js";
+import type { LoadOptions } from "../workflows/load.js";
 
 /** How long a repository's policy is used without a push saying it changed (a missed webhook is healed after this). */
 export const DEFAULT_POLICY_TTL_MS = 10 * 60_000;
@@ -52,6 +53,8 @@ export class WorkflowSource {
     private readonly policyTtlMs = DEFAULT_POLICY_TTL_MS,
     private readonly now: () => number = Date.now,
     maxCachedChars = CACHED_SOURCE_CHARS,
+    /** What files are validated against beyond the format: the operator's scripts, when known. */
+    private readonly options: LoadOptions = {},
   ) {
     this.parsed = new BoundedCache(maxCached, maxCachedChars);
     this.policies = new BoundedCache(maxCached, maxCachedChars);
@@ -106,7 +109,7 @@ export class WorkflowSource {
     const result =
       blob.text === undefined
         ? (sizeError(blob.path, blob.byteSize) ?? fileError(blob.path, "the file is not text"))
-        : loadWorkflow(blob.path, blob.text);
+        : loadWorkflow(blob.path, blob.text, this.options);
     this.parsed.set(blob.oid, result, ENTRY_CHARS + (blob.text?.length ?? 0));
     return result;
   }

@@ -16,6 +16,7 @@ import type {
 import { LIMITS } from "../workflows/index.js";
 import { BoundedCache } from "../domain/bounded-cache.js";
 import { AnswerTooLarge, createHttpFetch } from "./http-fetch.js";
+import { dispatchInputsOf } from "./dispatch-inputs.js";
 
 /** The folder the app reads policy from. */
 export const GOVERNANCE_DIR = ".governance";
@@ -180,6 +181,41 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
         if ((err as { status?: number }).status === 404) return false;
         throw err;
       }
+    },
+
+    async getDefaultBranch(repo) {
+      const { data } = await octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo });
+      return data.default_branch;
+    },
+
+    async readDispatchInputs(repo, workflowFile, ref) {
+      try {
+        const { data } = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path: `.github/workflows/${workflowFile}`, ref });
+        const file = data as { type?: string; content?: string; encoding?: string };
+        if (file.type !== "file" || file.encoding !== "base64" || typeof file.content !== "string") return undefined;
+        return dispatchInputsOf(Buffer.from(file.content, "base64").toString("utf8"));
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return undefined;
+        throw err;
+      }
+    },
+
+    async dispatchWorkflow(repo, workflowFile, ref, inputs) {
+      const route = "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches";
+      const params = { owner: repo.owner, repo: repo.repo, workflow_id: workflowFile, ref, inputs };
+      let response: { status: number; data: unknown };
+      try {
+        response = await octokit.request(route, { ...params, return_run_details: true });
+      } catch (err) {
+        // GitHub Enterprise Server before 2026-02 does not know the parameter: dispatch without it.
+        const status = (err as { status?: number }).status;
+        if ((status !== 400 && status !== 422) || !/return_run_details/.test(String((err as Error).message))) throw err;
+        response = await octokit.request(route, params);
+      }
+      const data = (response.status === 200 ? response.data : undefined) as { workflow_run_id?: unknown; html_url?: unknown } | undefined;
+      const runId = typeof data?.workflow_run_id === "number" ? data.workflow_run_id : undefined;
+      const runUrl = typeof data?.html_url === "string" ? data.html_url : undefined;
+      return { ...(runId !== undefined ? { runId } : {}), ...(runUrl ? { runUrl } : {}) };
     },
 
     async listInstallationRepositories() {

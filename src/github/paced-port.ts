@@ -4,7 +4,7 @@ import type { Clock, GitHubPort } from "../domain/ports.js";
 import type { Pacer } from "./pacer.js";
 
 /** The port's methods that create content on GitHub: the ones its secondary limits count. */
-const CREATES = new Set<keyof GitHubPort>(["createIssue", "createComment", "createCheckRun"]);
+const CREATES = new Set<keyof GitHubPort>(["createIssue", "createComment", "createCheckRun", "dispatchWorkflow"]);
 
 /**
  * One installation's GitHub port under GitHub's limits: a content-creating request goes out

@@ -7,12 +7,13 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckAction, CheckOutput, GitHubPort, GovernanceFileBlob, Notifier, RepoRef } from "../domain/ports.js";
+import type { ScriptResult, ScriptRunner, ScriptRunOptions } from "../domain/script-port.js";
 import { isWorkflowFileName, LIMITS } from "../workflows/index.js";
 import { GOVERNANCE_DIR } from "./octokit-port.js";
 
 /** A call the app would have made to GitHub or a channel, as a dry run records it. */
 export interface RecordedCall {
-  kind: "createIssue" | "createComment" | "createCheckRun" | "updateCheckRun" | "notify";
+  kind: "createIssue" | "createComment" | "createCheckRun" | "updateCheckRun" | "notify" | "dispatchWorkflow" | "runScript";
   target: string;
   details: Record<string, unknown>;
   /** The run whose work made the call; absent for calls made outside any run. */
@@ -67,6 +68,7 @@ export class RecordingGitHub implements GitHubPort {
   /** Each check run as last created or updated, by id. */
   readonly checkRuns = new Map<number, RecordedCheckRun>();
   private nextNumber = 1000;
+  private nextRunId = 7000;
 
   constructor(
     private readonly folder: string,
@@ -138,6 +140,18 @@ export class RecordingGitHub implements GitHubPort {
   async isTeamMember(org: string, teamSlug: string, user: string) {
     return (this.teams[`${org}/${teamSlug}`] ?? []).includes(user);
   }
+  async getDefaultBranch() {
+    return "main";
+  }
+  async readDispatchInputs() {
+    // The stand-in has no workflow files: the inputs are not checked.
+    return undefined;
+  }
+  async dispatchWorkflow(repo: RepoRef, workflowFile: string, ref: string, inputs: Record<string, string>) {
+    const runId = this.nextRunId++;
+    this.log.record({ kind: "dispatchWorkflow", target: `${repo.owner}/${repo.repo}`, details: { workflow: workflowFile, ref, inputs } });
+    return { runId, runUrl: `https://github.com/${repo.owner}/${repo.repo}/actions/runs/${runId}` };
+  }
   async listInstallationRepositories() {
     return [];
   }
@@ -174,5 +188,33 @@ export class RecordingNotifier implements Notifier {
   }
   async send(channel: string, message: { text: string }): Promise<void> {
     this.log.record({ kind: "notify", target: channel, details: { text: message.text } });
+  }
+}
+
+/**
+ * Scripts that are recorded instead of run: a dry run never executes one. It records the script's
+ * name and the argv its args would add, and answers as a script that printed nothing and exited 0.
+ * `known` limits the scripts it accepts (undefined: every name).
+ */
+export class RecordingScripts implements ScriptRunner {
+  readonly calls: RecordedCall[];
+  constructor(
+    private readonly known?: (name: string) => boolean,
+    private readonly log: CallLog = new CallLog(),
+  ) {
+    this.calls = log.calls;
+  }
+  has(name: string): boolean {
+    return this.known ? this.known(name) : true;
+  }
+  names(): string[] {
+    return [];
+  }
+  idempotent(): boolean {
+    return false;
+  }
+  async run(name: string, args: readonly string[], options: ScriptRunOptions = {}): Promise<ScriptResult> {
+    this.log.record({ kind: "runScript", target: name, details: { script: name, args: [...args], ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) } });
+    return { exitCode: 0, signal: null, stdout: "", stderr: "", truncated: false, timedOut: false, durationMs: 0 };
   }
 }

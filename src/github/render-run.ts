@@ -65,6 +65,7 @@ function waitingFor(record: Run["steps"][number]): string {
     case "retry":
       return `trying again at ${w.until.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC")}`;
     case "event":
+      if (w.event === "workflowRunCompleted") return w.dispatch ? `for the dispatched run of ${w.dispatch.workflowPath} to start and complete` : `for workflow run ${w.target.split(":").at(-1)} to complete`;
       return w.event === "issueClosed" ? `for ${w.target} to close` : w.event === "alertResolved" ? "for the alert to be resolved" : `for the check ${w.target.split("@")[0]} to complete`;
     case "approval":
       return "for approval";
@@ -152,6 +153,7 @@ function stepLinks(step: StepRecord): string {
   const links = [
     markdownLink(number === undefined ? noun : `${noun} #${number}`, out.url),
     markdownLink("workflow run", out.runUrl),
+    step.kind === "runScript" && Number.isSafeInteger(out.exitCode) ? `exit ${String(out.exitCode)}` : "",
   ];
   return links.filter(Boolean).join(", ");
 }

@@ -13,6 +13,7 @@ import { pullRequestTriggers } from "./pull-request.js";
 import { display, isRecord, positiveInteger, read, text } from "../events/payload-read.js";
 import { dispatchTriggers } from "./repository-dispatch.js";
 import { scanAlertTriggers } from "./scan-alert.js";
+import { workflowRunTriggers } from "./workflow-run.js";
 
 /** The webhook events the app listens to (app.yml subscribes to these and a few more). */
 export const HANDLED_EVENTS = [
@@ -24,6 +25,7 @@ export const HANDLED_EVENTS = [
   "secret_scanning_alert",
   "issues",
   "issue_comment",
+  "workflow_run",
 ] as const;
 
 /** The webhook events the app handles: the built-in ones and those of registered trigger types (src/triggers/). */
@@ -105,6 +107,8 @@ function builtInTriggers(name: string, action: string | undefined, payload: Reco
       warnings.push(...result.problems);
       return result.triggers;
     }
+    case "workflow_run":
+      return workflowRunTriggers(action, payload, now);
     case "repository_dispatch": {
       const result = dispatchTriggers(payload);
       warnings.push(...result.errors);

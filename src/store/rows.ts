@@ -134,8 +134,10 @@ export function waitRowsOf(run: Pick<Run, "id" | "repository"> & { steps: readon
   for (const record of run.steps) {
     const w = record.waiting;
     if (record.status !== "waiting" || !w) continue;
+    // A wait for another repository's events (a workflow dispatched there) is found by that repository.
+    const repository = (w.kind === "event" && w.repository) || run.repository;
     const row = (event: string, target: string, due: string | undefined) =>
-      rows.push({ run_id: run.id, step_id: record.stepId, attempt: record.attempt, repository: run.repository, event, target, due_at: due ?? null });
+      rows.push({ run_id: run.id, step_id: record.stepId, attempt: record.attempt, repository, event, target, due_at: due ?? null });
     switch (w.kind) {
       case "approval": {
         // Votes come as comments on the run's pull request or event issue, or on an issue the

@@ -23,7 +23,7 @@ import { triggerType } from "../triggers/registry.js";
  * Runs after the schema, so there are at most 200 steps; messages (and their "did you mean"
  * suggestions, which compare against every step id) are written only for the diagnostics kept.
  */
-export function compileChecks(workflow: Workflow, map: SourceMap): Diagnostic[] {
+export function compileChecks(workflow: Workflow, map: SourceMap, options: { knownScripts?: ReadonlySet<string> } = {}): Diagnostic[] {
   const out: PendingDiagnostic[] = [];
   const report: Report = (path, message, severity = "error", offset) => {
     const span = offset === undefined ? map.spanAt(path) : map.spanOf(offset);
@@ -38,6 +38,7 @@ export function compileChecks(workflow: Workflow, map: SourceMap): Diagnostic[] 
   checkExpressions(workflow, [...ids.keys()], map, report);
   checkTriggers(workflow, report);
   workflow.steps.forEach((step, i) => checkStep(step, i, workflow, ids, report));
+  if (options.knownScripts) checkScripts(workflow, options.knownScripts, report);
   checkDurations(workflow, [], report);
   return finishDiagnostics(out);
 }
@@ -254,6 +255,22 @@ function checkStep(step: Step, i: number, workflow: Workflow, ids: Map<string, n
     }
   }
   if (step.type === "action" && step.action.kind === "notify") checkNotifyStep(step, i, workflow, report);
+  if (step.type === "action" && step.action.kind !== "runRemediation" && step.next !== undefined && !Array.isArray(step.next)) {
+    report([...base, "next"], `only a runRemediation step routes on outcomes (success, failure, timedOut); a ${step.action.kind} step's next is a list of step ids`);
+  }
+}
+
+/** With the operator's configuration known: every runScript step names a script it lists. */
+function checkScripts(workflow: Workflow, known: ReadonlySet<string>, report: Report): void {
+  workflow.steps.forEach((step, i) => {
+    if (step.type !== "action" || step.action.kind !== "runScript") return;
+    const script = step.action.parameters?.script;
+    if (typeof script !== "string" || known.has(script)) return;
+    const names = [...known];
+    report(["steps", i, "action", "parameters", "script"], (suggest) =>
+      names.length === 0 ? `script "${script}" is not configured: the operator configuration lists no scripts` : `script "${script}" is not configured in the operator configuration${suggest(script, names)}`,
+    );
+  });
 }
 
 const DURATION_KEYS = new Set(["timeout", "backoff", "duration", "due"]);

@@ -2,20 +2,26 @@
 import type { Step } from "../domain/workflow.js";
 
 /** The outcomes a step can end with, by type: where each goes is `routeOutcome`'s to say. */
-const OUTCOMES: Partial<Record<Step["type"], readonly string[]>> = { approval: ["approved", "rejected", "timedOut"], wait: ["done", "timedOut"] };
+const OUTCOMES: Partial<Record<Step["type"], readonly string[]>> = {
+  approval: ["approved", "rejected", "timedOut"],
+  wait: ["done", "timedOut"],
+  // An action is done, except runRemediation, which ends with its dispatched run's outcome.
+  action: ["done", "success", "failure", "timedOut"],
+};
 
 /**
  * The ids a step can continue with, whatever the outcome: a decision's cases, else every
- * outcome's route (an action's only outcome is `done`). A step without `next` continues with
+ * outcome's route (an action is `done`; a runRemediation ends `success`, `failure` or `timedOut`). A step without `next` continues with
  * the following step; an outcome mapping without `approved` (approval) or `done` (wait) does too.
  */
 export function stepEdges(steps: readonly Step[], index: number): string[] {
   const step = steps[index]!;
   if (step.type === "decision") return [...step.next.when.flatMap((c) => c.then), ...(step.next.else ?? [])];
-  return (OUTCOMES[step.type] ?? ["done"]).flatMap((outcome) => {
+  const edges = (OUTCOMES[step.type] ?? ["done"]).flatMap((outcome) => {
     const route = routeOutcome(steps, index, outcome);
     return "next" in route ? route.next : [];
   });
+  return [...new Set(edges)];
 }
 
 /**
@@ -27,7 +33,7 @@ export function stepEdges(steps: readonly Step[], index: number): string[] {
 export function routeOutcome(steps: readonly Step[], index: number, outcome: string): { next: string[] } | { error: string } {
   const step = steps[index]!;
   const next = step.next as unknown;
-  const continuing = outcome === "approved" || outcome === "done";
+  const continuing = outcome === "approved" || outcome === "done" || outcome === "success";
   const following = steps[index + 1] ? [steps[index + 1]!.id] : [];
   if (Array.isArray(next)) {
     if (continuing) return { next: next as string[] };
@@ -38,7 +44,13 @@ export function routeOutcome(steps: readonly Step[], index: number, outcome: str
   } else if (continuing) {
     return { next: following };
   }
-  return { error: outcome === "rejected" ? "the approval was rejected" : outcome === "timedOut" ? "it timed out" : `no step follows the outcome ${outcome}` };
+  return {
+    error:
+      outcome === "rejected" ? "the approval was rejected"
+      : outcome === "timedOut" ? "it timed out"
+      : outcome === "failure" ? "the dispatched run did not succeed"
+      : `no step follows the outcome ${outcome}`,
+  };
 }
 
 /**

@@ -14,6 +14,12 @@ export interface WorkflowFile {
   diagnostics: Diagnostic[];
 }
 
+/** What a workflow is checked against beyond its own file. */
+export interface LoadOptions {
+  /** The scripts the operator's configuration lists; when given, a runScript step naming another is an error. */
+  knownScripts?: ReadonlySet<string>;
+}
+
 /** File names that hold workflows inside `.governance/`. */
 export function isWorkflowFileName(name: string): boolean {
   return /\.(ya?ml|json)$/i.test(name);
@@ -35,7 +41,7 @@ export function sizeError(path: string, bytes: number): WorkflowFile | undefined
  * syntax, hostile structures) → schema → compile. Each stage runs only when the one before it
  * passed, so an error is reported once, at the stage that understands it.
  */
-export function loadWorkflow(path: string, content: Uint8Array | string): WorkflowFile {
+export function loadWorkflow(path: string, content: Uint8Array | string, options: LoadOptions = {}): WorkflowFile {
   const size = typeof content === "string" ? Buffer.byteLength(content, "utf8") : content.byteLength;
   const tooLarge = sizeError(path, size);
   if (tooLarge) return tooLarge;
@@ -59,6 +65,6 @@ export function loadWorkflow(path: string, content: Uint8Array | string): Workfl
   if (schemaErrors.length > 0) return { path, diagnostics: schemaErrors };
 
   const workflow = parsed.value as Workflow;
-  const diagnostics = compileChecks(workflow, parsed.map);
+  const diagnostics = compileChecks(workflow, parsed.map, options);
   return hasErrors(diagnostics) ? { path, diagnostics } : { path, workflow, diagnostics };
 }

@@ -94,6 +94,40 @@ describe("governance run --dry-run shows the check run the app posts", () => {
   });
 });
 
+describe("governance run --dry-run with a runRemediation step", () => {
+  const FIX = `name: Fix
+version: 1.0.0
+triggers: [{ type: onScanResult }]
+steps:
+  - id: fix
+    type: action
+    action: { kind: runRemediation, parameters: { workflow: fix.yml, inputs: { rule: "\${{ finding.rule }}" } } }
+    next: { failure: [page] }
+  - id: page
+    type: action
+    action: { kind: createIssue, parameters: { title: "the fix failed" } }
+    next: []
+`;
+
+  it("records the dispatch and leaves the step waiting, or ends the dispatched run as --remediation says", () => {
+    const dir = workspace({ "fix.yml": FIX }, { "alert.json": examplePayload("code_scanning_alert", "created") });
+    const waiting = governanceIn(dir, ["run", ...ALERT, "--format", "json"]);
+    expect(waiting.status).toBe(0);
+    const [run] = JSON.parse(waiting.stdout).runs as any[];
+    expect(run.status).toBe("running");
+    expect(run.calls.map((c: any) => [c.kind, c.target, c.details])).toContainEqual(["dispatchWorkflow", "Codertocat/Hello-World", { workflow: "fix.yml", ref: "master", inputs: { rule: "java/sql-injection" } }]);
+    expect(JSON.stringify(run)).toContain("--remediation success");
+
+    const failed = JSON.parse(governanceIn(dir, ["run", ...ALERT, "--remediation", "failure", "--format", "json"]).stdout).runs[0];
+    expect(failed.calls.map((c: any) => c.kind)).toContain("createIssue");
+    expect(failed.status).toBe("succeeded");
+
+    const bad = governanceIn(dir, ["run", ...ALERT, "--remediation", "maybe"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--remediation");
+  });
+});
+
 describe("governance run --schedule --dry-run", () => {
   const NIGHTLY = `name: Nightly\nversion: 1.0.0\ntriggers: [{ type: onSchedule, config: { cron: "0 3 * * *" } }]\nsteps:\n  - id: open\n    type: action\n    action: { kind: createIssue, parameters: { title: "Nightly \${{ event.payload.schedule.scheduledFor }}" } }\n`;
   const WEEKLY = `name: Weekly\nversion: 1.0.0\ntriggers: [{ type: onSchedule, config: { cron: "30 4 * * 1", timezone: Europe/Berlin } }]\nsteps:\n  - id: tell\n    type: action\n    action: { kind: notify, parameters: { channel: "#ops", message: weekly } }\n`;
@@ -143,7 +177,7 @@ describe("governance run --event names", () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(oneLine(r)).toBe(
-      'governance: --event: unknown event "pull_requst" (did you mean "pull_request"?); known events: pull_request, check_run, repository_dispatch, code_scanning_alert, dependabot_alert, secret_scanning_alert, issues, issue_comment (see "governance run --help")',
+      'governance: --event: unknown event "pull_requst" (did you mean "pull_request"?); known events: pull_request, check_run, repository_dispatch, code_scanning_alert, dependabot_alert, secret_scanning_alert, issues, issue_comment, workflow_run (see "governance run --help")',
     );
   });
 

@@ -89,7 +89,7 @@ describe("parseOperatorConfig", () => {
   });
 
   it.each([
-    ["an unknown top-level field", `notfy:\n  channels: {}\n`, /^governance\.config\.yml:1:1: unknown field "notfy" \(did you mean "notify"\?\); expected one of notify, engine, github$/],
+    ["an unknown top-level field", `notfy:\n  channels: {}\n`, /^governance\.config\.yml:1:1: unknown field "notfy" \(did you mean "notify"\?\); expected one of notify, engine, github, scripts$/],
     ["a channel that is a URL, not a mapping", `notify:\n  channels:\n    "#sec": ${canary}\n`, /:3:13: notify\.channels\["#sec"\] must be a mapping, not a string/],
     ["a channel without webhookUrl", `notify:\n  channels:\n    "#sec": {}\n`, /:3:13: notify\.channels\["#sec"\]: missing required field "webhookUrl"/],
     ["http to a look-alike of localhost", `notify:\n  channels:\n    "#a": { webhookUrl: "http://127.0.0.1.hooks.example.test/services/CANARY-SECRET" }\n`, /must be an https URL/],

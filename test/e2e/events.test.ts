@@ -139,7 +139,7 @@ triggers: [{ type: onScanResult }]
 steps:
   - id: fix
     type: action
-    action: { kind: runRemediation, parameters: { workflow: fix.yml } }
+    action: { kind: assignTask, parameters: { title: fix } }
 `;
     fakeGraphQL(API, { master: { commit: COMMIT, files: [{ name: "later.yml", text: workflow }] } });
     const bodies: Record<string, any> = {};
@@ -152,7 +152,7 @@ steps:
     const [run] = await app.store.listRuns();
     expect(run!.status).toBe("failed");
     expect(bodies.done.conclusion).toBe("failure");
-    expect(bodies.done.output.text).toContain('action kind "runRemediation" is not supported yet');
+    expect(bodies.done.output.text).toContain('action kind "assignTask" is not supported yet');
   });
 
   it("reaches GitHub Enterprise Server for REST and GraphQL alike", async () => {

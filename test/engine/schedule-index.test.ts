@@ -56,6 +56,15 @@ class FolderGitHub implements GitHubPort {
   async createIssue(): Promise<never> {
     throw new Error("not used");
   }
+  async getDefaultBranch(): Promise<never> {
+    throw new Error("not used");
+  }
+  async readDispatchInputs(): Promise<never> {
+    throw new Error("not used");
+  }
+  async dispatchWorkflow(): Promise<never> {
+    throw new Error("not used");
+  }
   async findIssueByMarker(): Promise<never> {
     throw new Error("not used");
   }

@@ -8,6 +8,25 @@ export class FakeGitHub implements GitHubPort {
   failAfterWrite = false;
   private next = 1;
 
+  /** Workflow dispatches made, and what the next one answers (GitHub.com says the run; set `dispatchAnswer = {}` for GitHub Enterprise Server). */
+  dispatches: Array<{ repo: string; workflow: string; ref: string; inputs: Record<string, string> }> = [];
+  dispatchAnswer: { runId?: number; runUrl?: string } | undefined;
+  /** The declared inputs of workflow files, by file name (absent: not readable). */
+  workflowInputs: Record<string, Record<string, { required?: boolean; type?: string; default?: unknown; options?: string[] }>> = {};
+
+  async getDefaultBranch() {
+    return "main";
+  }
+  async readDispatchInputs(_repo: RepoRef, workflowFile: string) {
+    return this.workflowInputs[workflowFile];
+  }
+  async dispatchWorkflow(repo: RepoRef, workflow: string, ref: string, inputs: Record<string, string>) {
+    this.dispatches.push({ repo: `${repo.owner}/${repo.repo}`, workflow, ref, inputs });
+    this.maybeFail();
+    const runId = 5000 + this.dispatches.length;
+    return this.dispatchAnswer ?? { runId, runUrl: `https://github.com/${repo.owner}/${repo.repo}/actions/runs/${runId}` };
+  }
+
   async readGovernanceFolder(_repo?: RepoRef, _ref?: string): Promise<GovernanceFolder> {
     throw new Error("not used");
   }
