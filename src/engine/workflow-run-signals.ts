@@ -27,7 +27,7 @@ export async function applyWorkflowRun(
   const repository = delivery.repository.fullName;
   const byId = await deps.store.findWaitingRuns({ repository, event: "workflowRunCompleted", targets: [runTarget(repository, signal.runId)] });
   // A run already bound to a step is that step's alone; only an unbound one is matched to a dispatch.
-  const candidates = byId.length > 0 ? byId : dispatchedBy(signal) ? await deps.store.findWaitingRuns({ repository, event: "workflowRunCompleted", targets: [dispatchTarget(repository, signal.workflowPath)] }) : [];
+  const candidates = byId.length > 0 ? byId : dispatchedBy(signal) ? await oldestDispatchFirst(deps.store, await deps.store.findWaitingRuns({ repository, event: "workflowRunCompleted", targets: [dispatchTarget(repository, signal.workflowPath)] })) : [];
   const woken: string[] = [];
   for (const runId of candidates) {
     let bound = false;
@@ -50,6 +50,18 @@ export async function applyWorkflowRun(
     if (bound && byId.length === 0) break;
   }
   return woken;
+}
+
+/** Runs waiting for an unnamed dispatch, the earliest dispatch first: the first workflow run to report is taken to be the first dispatched. */
+async function oldestDispatchFirst(store: Store, runIds: string[]): Promise<string[]> {
+  if (runIds.length < 2) return runIds;
+  const since = new Map<string, string>();
+  for (const id of runIds) {
+    const run = await store.getRun(id);
+    const times = (run?.steps ?? []).flatMap((s) => (s.status === "waiting" && s.waiting?.kind === "event" && s.waiting.dispatch ? [s.waiting.dispatch.since] : []));
+    since.set(id, times.sort()[0] ?? "");
+  }
+  return [...runIds].sort((a, b) => since.get(a)!.localeCompare(since.get(b)!));
 }
 
 /** Whether the run could be one this app dispatched: a workflow_dispatch run started by a bot. */

@@ -228,6 +228,21 @@ describe("where GitHub does not name the run (GitHub Enterprise Server)", () => 
   });
 });
 
+describe("several unnamed dispatches of one workflow", () => {
+  it("the first run to report goes to the earliest dispatch", async () => {
+    const github = new FakeGitHub();
+    github.dispatchAnswer = {};
+    await seedRun(store, FIX(), clock);
+    await seedRun(store, FIX(), clock, undefined, "run-2");
+    const deps = engineDeps(store, clock, github);
+    await resume(deps, "run-2");
+    clock.advance(60_000);
+    await resume(deps, "run-1");
+    expect(await applySignal(delivery("w1"), workflowRun({ runId: 80, status: "queued", conclusion: undefined }), github, deps)).toEqual(["run-2"]);
+    expect(await applySignal(delivery("w2"), workflowRun({ runId: 81, status: "queued", conclusion: undefined }), github, deps)).toEqual(["run-1"]);
+  });
+});
+
 describe("validation and the webhook", () => {
   it("only runRemediation routes on outcomes, and it takes no ref (the default branch only)", () => {
     const onCreate = loadWorkflow("x.yml", `name: X\nversion: 1.0.0\ntriggers: [{ type: onPR }]\nsteps:\n  - id: a\n    type: action\n    action: { kind: createIssue }\n    next: { success: [] }\n`);

@@ -176,6 +176,26 @@ describe("renderRunCheck", () => {
     expect(title).toBe("Failed at step \"s1\" (notify)");
   });
 
+  it("shows a script's exit code, a dispatched run's link, and what a runRemediation step waits for", () => {
+    const script: StepRecord = { stepId: "rotate", type: "action", kind: "runScript", status: "failed", attempt: 1, startedAt: at(1_000), finishedAt: at(2_000), outputs: { exitCode: 3 }, error: "exited with code 3" };
+    const dispatch: StepRecord = {
+      stepId: "fix",
+      type: "action",
+      kind: "runRemediation",
+      status: "waiting",
+      attempt: 1,
+      startedAt: at(3_000),
+      outputs: { runId: 77, runUrl: "https://github.com/a/b/actions/runs/77" },
+      waiting: { kind: "event", event: "workflowRunCompleted", target: "run:a/b:77", repository: "a/b" },
+    };
+    const waiting = renderRunCheck(makeRun({ status: "running", currentStepId: "fix", steps: [script, dispatch], log: [] }));
+    expect(waiting.summary.split("\n").find((l) => l.startsWith("| rotate"))).toContain("| exit 3 |");
+    expect(waiting.summary.split("\n").find((l) => l.startsWith("| fix"))).toContain("[workflow run](<https://github.com/a/b/actions/runs/77>)");
+    expect(waiting.title).toBe('Waiting at step "fix" (for workflow run 77 to complete)');
+    const unknown = { ...dispatch, outputs: {}, waiting: { ...dispatch.waiting!, target: "dispatch:a/b:.github/workflows/fix.yml", dispatch: { workflowPath: ".github/workflows/fix.yml", since: at(3_000) } } } as StepRecord;
+    expect(renderRunCheck(makeRun({ status: "running", currentStepId: "fix", steps: [unknown], log: [] })).title).toBe('Waiting at step "fix" (for the dispatched run of .github/workflows/fix.yml to start and complete)');
+  });
+
   it("links only http(s) URLs without credentials", () => {
     expect(markdownLink("issue", "https://github.com/a/b/issues/1")).toBe("[issue](<https://github.com/a/b/issues/1>)");
     expect(markdownLink("x", "javascript:alert(1)")).toBe("");
