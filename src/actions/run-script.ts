@@ -60,7 +60,7 @@ export const runScript: ActionHandler = async (ctx) => {
   const save = (result: Record<string, unknown>) => recordEffect(ctx, { key, kind: "runScript", result });
   let result: ScriptResult;
   try {
-    result = await scripts.run(name, args, timeoutMs === undefined ? {} : { timeoutMs });
+    result = await scripts.run(name, args, { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (err) {
     const failed = `script "${name}" could not be run: ${err instanceof Error ? err.message : String(err)}`;
     await save({ failed, retriable: false });

@@ -30,6 +30,8 @@ export interface ActionContext {
   /** Where the step's side effects are recorded (with the run's next commit); absent outside a run, e.g. in a test. */
   effects?: EffectLedger;
   log(level: LogLevel, message: string, meta?: Record<string, unknown>): void;
+  /** Aborted when the job running the step lost its lease or the app is stopping: long work (a script) stops. */
+  signal?: AbortSignal;
 }
 
 /**

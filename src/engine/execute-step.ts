@@ -100,6 +100,7 @@ export async function executeStep(
           // Fresh when this attempt's "running" was committed just above: nothing was made under its key yet.
           effects: ledger(!ready.resume, new Date(base.startedAt ?? deps.clock.now().toISOString())),
           log: (level, message, meta) => log(level, message, { stepId: step.id, ...meta }),
+          ...(deps.signal ? { signal: deps.signal } : {}),
         });
         if (outputs instanceof ActionWaits) {
           // Recorded waiting with what it made so far; the event it waits for ends it with an outcome.

@@ -166,6 +166,20 @@ describe("runScript", () => {
   });
 });
 
+describe("runScript and a lost lease", () => {
+  it("kills the script when the job's signal aborts (its lease is lost, or the app stops)", async () => {
+    const path = join(dir, "slow");
+    writeFileSync(path, "#!/bin/sh\nsleep 30\n", { mode: 0o755 });
+    const config: ScriptsConfig = { maxConcurrent: 1, commands: { slow: { command: [path], timeoutMs: 20_000, maxOutputBytes: 1024, env: [], idempotent: false } } };
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error("lease lost")), 200);
+    const started = Date.now();
+    const failure = await failureOf(runScript({ ...context({ script: "slow" }, new SandboxScriptRunner(config)), signal: abort.signal }));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(failure.message).toMatch(/killed by SIGKILL/);
+  });
+});
+
 describe("runScript in a run", () => {
   const ROTATE = `
 name: Rotate
