@@ -162,7 +162,7 @@ export class DryRunSession {
 }
 
 /** The calls listed under "would call": what a run makes (its check run is shown on its own). */
-const SHOWN_CALLS = new Set<RecordedCall["kind"]>(["createIssue", "createComment", "notify", "runScript", "dispatchWorkflow"]);
+const SHOWN_CALLS = new Set<RecordedCall["kind"]>(["createIssue", "createComment", "notify", "runScript", "dispatchWorkflow", "updateIssue"]);
 
 /** The worker's logger in a dry run: silent, but keeps the error of every job that failed. */
 function failuresInto(failures: unknown[]): Logger {

@@ -115,6 +115,23 @@ export interface DispatchResult {
   runUrl?: string;
 }
 
+/** A change to an issue: only the fields given are sent. */
+export interface IssueUpdate {
+  body?: string;
+  state?: "open" | "closed";
+  /** Why the issue was closed or reopened, as GitHub shows it. */
+  stateReason?: "completed" | "not_planned" | "reopened";
+  /** Replaces the assignees; [] removes them all. */
+  assignees?: string[];
+}
+
+/** Logins split by whether they can be assigned issues in a repository. */
+export interface AssignableLogins {
+  assignable: string[];
+  /** Not assignable (not collaborators, or unknown), then those past the ten GitHub allows on an issue, unasked. */
+  not: string[];
+}
+
 export interface GitHubPort {
   /** Reads `.governance/` at a branch name or commit sha, in as few requests as GitHub allows. */
   readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder>;
@@ -146,6 +163,21 @@ export interface GitHubPort {
   readDispatchInputs(repo: RepoRef, workflowFile: string, ref: string): Promise<Record<string, DispatchInput> | undefined>;
   /** Dispatches a workflow on `ref` (a branch), asking GitHub to say which run it started. */
   dispatchWorkflow(repo: RepoRef, workflowFile: string, ref: string, inputs: Record<string, string>): Promise<DispatchResult>;
+  /**
+   * A file's text at `ref` (a branch or commit), as UTF-8; undefined when there is no such path,
+   * when it is not a file (a directory, a symlink, a submodule), or when it is over 1 MiB.
+   */
+  readTextFile(repo: RepoRef, path: string, ref: string): Promise<string | undefined>;
+  /** The logins of a team's active members (child teams' included), at most 100; [] when the team is not found or not visible. */
+  listTeamMembers(org: string, teamSlug: string): Promise<string[]>;
+  /**
+   * Which logins can be assigned issues in `repo` (collaborators, members with access), in the
+   * order given, without duplicates (case-insensitive). Only the first 10 are asked about, one
+   * request each: an issue takes at most 10 assignees, and the rest go to `not` unasked.
+   */
+  filterAssignable(repo: RepoRef, logins: string[]): Promise<AssignableLogins>;
+  /** Edits an issue: its body, its state (and why), its assignees. Nothing given, nothing sent. */
+  updateIssue(repo: RepoRef, number: number, update: IssueUpdate): Promise<void>;
 }
 
 /** Opens the GitHub port of one installation. */

@@ -17,6 +17,7 @@ import { LIMITS } from "../workflows/index.js";
 import { BoundedCache } from "../domain/bounded-cache.js";
 import { AnswerTooLarge, createHttpFetch } from "./http-fetch.js";
 import { dispatchInputsOf } from "./dispatch-inputs.js";
+import { octokitIssueCalls } from "./octokit-issues.js";
 
 /** The folder the app reads policy from. */
 export const GOVERNANCE_DIR = ".governance";
@@ -72,6 +73,7 @@ const sharedBlobs: BlobCache = new BoundedCache(5000, BLOB_CACHE_CHARS);
  */
 export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlobs): GitHubPort {
   return {
+    ...octokitIssueCalls(octokit),
     async readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder> {
       const variables = { owner: repo.owner, repo: repo.repo, commit: ref, tree: `${ref}:${GOVERNANCE_DIR}` };
       let answer: FolderAnswer;

@@ -3,8 +3,13 @@ import { RateLimitError } from "../domain/errors.js";
 import type { Clock, GitHubPort } from "../domain/ports.js";
 import type { Pacer } from "./pacer.js";
 
-/** The port's methods that create content on GitHub: the ones its secondary limits count. */
-const CREATES = new Set<keyof GitHubPort>(["createIssue", "createComment", "createCheckRun", "dispatchWorkflow"]);
+/**
+ * The port's methods that create content on GitHub: the ones its secondary limits count.
+ * updateIssue is one: editing, closing or reopening an issue is content GitHub notifies people
+ * of, and its secondary limits count such writes (80 a minute) as they count a comment. The
+ * reads (readTextFile, listTeamMembers, filterAssignable) are not.
+ */
+const CREATES = new Set<keyof GitHubPort>(["createIssue", "createComment", "createCheckRun", "dispatchWorkflow", "updateIssue"]);
 
 /**
  * One installation's GitHub port under GitHub's limits: a content-creating request goes out

@@ -6,14 +6,15 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { CheckAction, CheckOutput, GitHubPort, GovernanceFileBlob, Notifier, RepoRef } from "../domain/ports.js";
+import type { CheckAction, CheckOutput, GitHubPort, GovernanceFileBlob, IssueUpdate, Notifier, RepoRef } from "../domain/ports.js";
 import type { ScriptResult, ScriptRunner, ScriptRunOptions } from "../domain/script-port.js";
 import { isWorkflowFileName, LIMITS } from "../workflows/index.js";
+import { ASSIGNEES_CHECKED_MAX, TEAM_MEMBERS_MAX } from "./octokit-issues.js";
 import { GOVERNANCE_DIR } from "./octokit-port.js";
 
 /** A call the app would have made to GitHub or a channel, as a dry run records it. */
 export interface RecordedCall {
-  kind: "createIssue" | "createComment" | "createCheckRun" | "updateCheckRun" | "notify" | "dispatchWorkflow" | "runScript";
+  kind: "createIssue" | "updateIssue" | "createComment" | "createCheckRun" | "updateCheckRun" | "notify" | "dispatchWorkflow" | "runScript";
   target: string;
   details: Record<string, unknown>;
   /** The run whose work made the call; absent for calls made outside any run. */
@@ -114,6 +115,10 @@ export class RecordingGitHub implements GitHubPort {
     return undefined;
   }
 
+  async updateIssue(repo: RepoRef, number: number, update: IssueUpdate) {
+    this.log.record({ kind: "updateIssue", target: `${repo.owner}/${repo.repo}#${number}`, details: { ...update } });
+  }
+
   async createComment(repo: RepoRef, issueNumber: number, body: string) {
     const id = this.nextNumber++;
     this.log.record({ kind: "createComment", target: `${repo.owner}/${repo.repo}#${issueNumber}`, details: { body } });
@@ -139,6 +144,19 @@ export class RecordingGitHub implements GitHubPort {
   }
   async isTeamMember(org: string, teamSlug: string, user: string) {
     return (this.teams[`${org}/${teamSlug}`] ?? []).includes(user);
+  }
+  async listTeamMembers(org: string, teamSlug: string) {
+    return (this.teams[`${org}/${teamSlug}`] ?? []).slice(0, TEAM_MEMBERS_MAX);
+  }
+  /** Everyone is assignable in a dry run; as with GitHub, only the first 10 are asked about. */
+  async filterAssignable(_repo: RepoRef, logins: string[]) {
+    const seen = new Set<string>();
+    const unique = logins.filter((l) => l !== "" && !seen.has(l.toLowerCase()) && seen.add(l.toLowerCase()));
+    return { assignable: unique.slice(0, ASSIGNEES_CHECKED_MAX), not: unique.slice(ASSIGNEES_CHECKED_MAX) };
+  }
+  async readTextFile() {
+    // The stand-in has the local workflow folder only: no CODEOWNERS, no other file.
+    return undefined;
   }
   async getDefaultBranch() {
     return "main";

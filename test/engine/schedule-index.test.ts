@@ -89,6 +89,18 @@ class FolderGitHub implements GitHubPort {
   async updateCheckRun(): Promise<never> {
     throw new Error("not used");
   }
+  async readTextFile(): Promise<never> {
+    throw new Error("not used");
+  }
+  async listTeamMembers(): Promise<never> {
+    throw new Error("not used");
+  }
+  async filterAssignable(): Promise<never> {
+    throw new Error("not used");
+  }
+  async updateIssue(): Promise<never> {
+    throw new Error("not used");
+  }
 }
 
 const stores: Store[] = [];

@@ -1,8 +1,9 @@
-import type { CheckRunInput, CheckRunUpdate, GitHubPort, GovernanceFolder, RepoRef } from "../../src/domain/ports.js";
+import type { CheckRunInput, CheckRunUpdate, GitHubPort, GovernanceFolder, IssueUpdate, RepoRef } from "../../src/domain/ports.js";
+import { ASSIGNEES_CHECKED_MAX, TEAM_MEMBERS_MAX } from "../../src/github/octokit-issues.js";
 
 /** An in-memory GitHub: issues and comments it holds can be found again by their body. */
 export class FakeGitHub implements GitHubPort {
-  issues: Array<{ repo: string; number: number; title: string; body: string; labels?: string[]; assignees?: string[] }> = [];
+  issues: Array<{ repo: string; number: number; title: string; body: string; labels?: string[]; assignees?: string[]; state?: "open" | "closed"; stateReason?: string }> = [];
   comments: Array<{ repo: string; issue: number; id: number; body: string }> = [];
   /** Set to make the next write fail after it took effect (a 502 after a successful create). */
   failAfterWrite = false;
@@ -64,6 +65,42 @@ export class FakeGitHub implements GitHubPort {
   }
   async isTeamMember(org: string, teamSlug: string, user: string) {
     return (this.teams[`${org}/${teamSlug}`] ?? []).includes(user);
+  }
+  /** Team members listed, by "org/team"; a team not in `teams` is not found ([]). */
+  teamReads: string[] = [];
+  async listTeamMembers(org: string, teamSlug: string) {
+    this.teamReads.push(`${org}/${teamSlug}`);
+    return (this.teams[`${org}/${teamSlug}`] ?? []).slice(0, TEAM_MEMBERS_MAX);
+  }
+  /** Files by path (any repository, any ref), and the reads made as "owner/repo@ref:path". */
+  files: Record<string, string> = {};
+  fileReads: string[] = [];
+  async readTextFile(repo: RepoRef, path: string, ref: string) {
+    this.fileReads.push(`${repo.owner}/${repo.repo}@${ref}:${path}`);
+    return this.files[path];
+  }
+  /** Logins that cannot be assigned (lower case); everyone else can. As on GitHub, only the first 10 are asked about. */
+  notAssignable = new Set<string>();
+  async filterAssignable(_repo: RepoRef, logins: string[]) {
+    const seen = new Set<string>();
+    const unique = logins.filter((l) => l !== "" && !seen.has(l.toLowerCase()) && seen.add(l.toLowerCase()));
+    const asked = unique.slice(0, ASSIGNEES_CHECKED_MAX);
+    const can = (l: string) => !this.notAssignable.has(l.toLowerCase());
+    return { assignable: asked.filter(can), not: [...asked.filter((l) => !can(l)), ...unique.slice(ASSIGNEES_CHECKED_MAX)] };
+  }
+  /** Issue edits made, in order; each also changes the issue it names, when the fake holds it. */
+  issueUpdates: Array<{ repo: string; number: number } & IssueUpdate> = [];
+  async updateIssue(repo: RepoRef, number: number, update: IssueUpdate) {
+    const key = `${repo.owner}/${repo.repo}`;
+    this.issueUpdates.push({ repo: key, number, ...update });
+    const issue = this.issues.find((i) => i.repo === key && i.number === number);
+    if (issue) {
+      if (update.body !== undefined) issue.body = update.body;
+      if (update.assignees) issue.assignees = [...update.assignees];
+      if (update.state) issue.state = update.state;
+      if (update.stateReason) issue.stateReason = update.stateReason;
+    }
+    this.maybeFail();
   }
   async listInstallationRepositories() {
     return [];
