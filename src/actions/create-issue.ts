@@ -17,10 +17,10 @@ interface CreateIssueParameters {
   assignees?: string[];
 }
 
-/** A repository name as GitHub allows it; `.` and `..` would turn the API path into another one. */
+/** A repository name as GitHub allows it; `.` and `..` would turn the API path into another one (createIssue and assignTask `project`). */
 const REPOSITORY_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
 
-function repositoryName(project: string | undefined): string | undefined {
+export function repositoryName(project: string | undefined): string | undefined {
   if (project === undefined) return undefined;
   if (!REPOSITORY_NAME.test(project)) throw new Error(`project must be a repository name in the same owner (not . or ..), not ${JSON.stringify(project.slice(0, 100))}`);
   return project;

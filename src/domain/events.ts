@@ -70,7 +70,10 @@ export type Signal =
       comment?: string;
     }
   | { type: "cancel"; actor: string; at: string; runId: string; via: "checkRun" | "api" }
-  | { type: "issueClosed"; repository: string; number: number; at: string }
+  /** `reason`: GitHub's state_reason (completed, not_planned, duplicate). */
+  | { type: "issueClosed"; repository: string; number: number; at: string; reason?: string }
+  | { type: "issueReopened"; repository: string; number: number; at: string }
+  | { type: "alertReopened"; fingerprint: string; at: string }
   | { type: "alertResolved"; fingerprint: string; state: string; at: string }
   | { type: "checkCompleted"; name: string; headSha: string; conclusion: string; at: string }
   /** A GitHub Actions run was requested, started or completed (`workflow_run`): what a runRemediation step waits for. */

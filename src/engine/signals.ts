@@ -10,6 +10,7 @@ import { changeRun, isFinishedRun } from "./run-writer.js";
 import { runJob } from "./runner.js";
 import { completeWaiting } from "./step-outcomes.js";
 import { voteIssues } from "./waits.js";
+import { applyTaskSignal, concernsTasks } from "./task-signals.js";
 import { applyWorkflowRun } from "./workflow-run-signals.js";
 
 export interface SignalDeps {
@@ -47,6 +48,9 @@ export async function applySignal(delivery: Delivery, signal: Signal, github: Gi
     return changed ? [run.id] : [];
   }
   if (signal.type === "workflowRun") return applyWorkflowRun(delivery, signal, deps, continuation);
+  // A task's status follows its issue and its alert, whether or not a run waits for them.
+  if (concernsTasks(signal)) await applyTaskSignal(delivery, signal, github, deps);
+  if (signal.type === "issueReopened" || signal.type === "alertReopened") return [];
   const refusals = new Map<string, Promise<string | undefined>>();
   const woken: string[] = [];
   for (const runId of await waitingRunIds(delivery, signal, deps)) {
@@ -66,7 +70,7 @@ function entry(deps: SignalDeps, level: LogEntry["level"], message: string, meta
 }
 
 /** The runs a signal can concern, from the wait index. */
-async function waitingRunIds(delivery: Delivery, signal: Exclude<Signal, { type: "cancel" | "workflowRun" }>, deps: SignalDeps): Promise<string[]> {
+async function waitingRunIds(delivery: Delivery, signal: Exclude<Signal, { type: "cancel" | "workflowRun" | "issueReopened" | "alertReopened" }>, deps: SignalDeps): Promise<string[]> {
   const repository = delivery.repository.fullName;
   switch (signal.type) {
     case "approval":

@@ -24,7 +24,10 @@ export function scanAlertTriggers(event: string, action: string | undefined, pay
   if (!map || !action) return [];
   if (isOpeningAction(event, action)) {
     const finding = map(payload as never);
-    return finding ? [{ kind: "finding", action, finding }] : [];
+    if (!finding) return [];
+    // A reopened alert also reopens the task that tracks it.
+    const reopened = /reopen|reintroduced/.test(action) ? [{ kind: "signal" as const, signal: { type: "alertReopened" as const, fingerprint: finding.fingerprint, at: now.toISOString() } }] : [];
+    return [{ kind: "finding", action, finding }, ...reopened];
   }
   if (isResolvingAction(event, action)) {
     const finding = map(payload as never);

@@ -65,7 +65,7 @@ describe("governance run --dry-run", () => {
   it("exits 1 when a run fails, and lists invalid files as skipped", () => {
     const dir = workspace(
       {
-        "later.yml": "name: Later\nversion: 1.0.0\ntriggers: [{ type: onScanResult }]\nsteps:\n  - id: fix\n    type: action\n    action: { kind: assignTask, parameters: { title: fix } }\n",
+        "later.yml": "name: Later\nversion: 1.0.0\ntriggers: [{ type: onScanResult }]\nsteps:\n  - id: fix\n    type: action\n    action: { kind: createIssue, parameters: { title: \"${{ finding.nope.deeper }}\" } }\n",
         "broken.yml": "name: Broken\n",
       },
       { "alert.json": examplePayload("code_scanning_alert", "created") },
@@ -73,7 +73,7 @@ describe("governance run --dry-run", () => {
     const r = governance(["run", "--event", "code_scanning_alert.created", "--payload", "alert.json", "--dry-run"], dir);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('.governance/broken.yml:1:1: error: missing required field "version" (file skipped)');
-    expect(r.stdout).toContain('✗ fix assignTask {"title":"fix"}: action kind "assignTask" is not supported yet');
+    expect(r.stdout).toContain('✗ fix createIssue {"title":"${{ finding.nope.deeper }}"}: No such key: nope in ${{ finding.nope.deeper }}');
   });
 
   it("exits 2 on bad usage or an unreadable payload, with the reason", () => {

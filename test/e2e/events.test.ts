@@ -130,7 +130,7 @@ describe("other events", () => {
     expect(rerun!.steps[0]!.outputs).toMatchObject({ number: 8, created: false });
   });
 
-  it("fails a step whose kind is not supported yet, saying so", async () => {
+  it("fails a step whose parameters cannot be rendered, saying why on the check run", async () => {
     nock.disableNetConnect();
     app = await startTestApp();
     const workflow = `name: Later
@@ -139,7 +139,7 @@ triggers: [{ type: onScanResult }]
 steps:
   - id: fix
     type: action
-    action: { kind: assignTask, parameters: { title: fix } }
+    action: { kind: createIssue, parameters: { title: "\${{ finding.nope.deeper }}" } }
 `;
     fakeGraphQL(API, { master: { commit: COMMIT, files: [{ name: "later.yml", text: workflow }] } });
     const bodies: Record<string, any> = {};
@@ -152,7 +152,7 @@ steps:
     const [run] = await app.store.listRuns();
     expect(run!.status).toBe("failed");
     expect(bodies.done.conclusion).toBe("failure");
-    expect(bodies.done.output.text).toContain('action kind "assignTask" is not supported yet');
+    expect(bodies.done.output.text).toContain("No such key: nope in ${{ finding.nope.deeper }}");
   });
 
   it("reaches GitHub Enterprise Server for REST and GraphQL alike", async () => {

@@ -1,0 +1,143 @@
+/**
+ * assignTask: one task per finding, mirrored as one issue assigned to users, team members and
+ * CODEOWNERS (the unassignable named in it), with its due date; and its status following the
+ * issue and the alert (closed, reopened, fixed, dismissed), mirrored on the issue once.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Delivery, Signal, TriggerEvent } from "../../src/domain/events.js";
+import type { Finding } from "../../src/domain/finding.js";
+import type { Store } from "../../src/domain/ports.js";
+import { applySignal } from "../../src/engine/signals.js";
+import { openStore } from "../../src/store/open-store.js";
+import { engineDeps, FakeClock, REPOSITORY, resume, seedRun, workflowFrom } from "../helpers/engine.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+
+let store: Store;
+let clock: FakeClock;
+beforeEach(async () => {
+  store = await openStore("sqlite::memory:");
+  clock = new FakeClock();
+});
+afterEach(async () => store.close());
+
+const FINDING: Finding = {
+  source: "codeScanning",
+  severity: "high",
+  rule: "js/sql-injection",
+  tool: "CodeQL",
+  title: "SQL built from user input",
+  url: "https://github.com/acme/api/security/code-scanning/4",
+  number: 4,
+  state: "open",
+  fingerprint: "codeScanning:7:4",
+  path: "src/db/query.ts",
+  startLine: 12,
+};
+const ALERT: TriggerEvent = { kind: "finding", action: "created", finding: FINDING };
+
+const ASSIGN = workflowFrom(`
+name: Triage
+version: 1.0.0
+triggers: [{ type: onScanResult }]
+steps:
+  - id: task
+    type: action
+    action:
+      kind: assignTask
+      parameters:
+        assignees: [octocat, "@acme/db-team", codeowners, outsider]
+        labels: [security]
+        due: 7d
+  - id: until-done
+    type: wait
+    wait: { for: taskClosed, step: task }
+`);
+
+function github(): FakeGitHub {
+  const gh = new FakeGitHub();
+  gh.teams["acme/db-team"] = ["dba1", "octocat"];
+  gh.files[".github/CODEOWNERS"] = "*       @fallback\n/src/db/ @owner-db\n";
+  gh.notAssignable.add("outsider");
+  return gh;
+}
+
+const delivery = (id: string): Delivery => ({ id, event: "issues", action: "closed", installationId: 1, repository: REPOSITORY, triggers: [], payload: {}, receivedAt: clock.now().toISOString() });
+const signal = (s: Signal, gh: FakeGitHub, id = "s") => applySignal(delivery(id), s, gh, { store, clock, log: engineDeps(store, clock).log });
+
+describe("assignTask", () => {
+  it("stores a task and opens one issue assigned to the users, the team's members and the path's CODEOWNERS; the unassignable are named in it", async () => {
+    const gh = github();
+    await seedRun(store, ASSIGN, clock, ALERT);
+    const { run } = await resume(engineDeps(store, clock, gh), "run-1");
+    expect(gh.issues).toHaveLength(1);
+    const [issue] = gh.issues;
+    expect(issue).toMatchObject({ repo: "acme/api", title: "[high] SQL built from user input", labels: ["security"], assignees: ["octocat", "dba1", "owner-db"] });
+    expect(issue!.body).toContain("To do, but not assignable here: @outsider.");
+    expect(issue!.body).toContain("Due: 2026-12-03");
+    expect(issue!.body).toContain("| [SQL built from user input](https://github.com/acme/api/security/code-scanning/4) | high | codeScanning |");
+    const outputs = run.steps[0]!.outputs!;
+    expect(outputs).toMatchObject({ issueNumber: 1, url: "https://github.com/acme/api/issues/1", dueAt: "2026-12-03T09:00:00.000Z", status: "open", created: true });
+    const task = await store.getTask(String(outputs.taskId));
+    expect(task).toMatchObject({ status: "open", assignedTo: ["octocat", "dba1", "owner-db"], fingerprint: FINDING.fingerprint, issueNumber: 1, relatedFindings: [{ fingerprint: FINDING.fingerprint }] });
+    // The wait for the task is the wait for its issue.
+    expect(run.steps[1]).toMatchObject({ status: "waiting", waiting: { event: "issueClosed", target: "acme/api#1" } });
+  });
+
+  it("is one task and one issue per finding, whichever run assigns it", async () => {
+    const gh = github();
+    await seedRun(store, ASSIGN, clock, ALERT, "run-1");
+    await seedRun(store, ASSIGN, clock, ALERT, "run-2");
+    const first = (await resume(engineDeps(store, clock, gh), "run-1")).run.steps[0]!.outputs!;
+    const second = (await resume(engineDeps(store, clock, gh), "run-2")).run.steps[0]!.outputs!;
+    expect(gh.issues).toHaveLength(1);
+    expect(second).toMatchObject({ taskId: first.taskId, issueNumber: first.issueNumber, created: false });
+  });
+});
+
+describe("a task's status follows reality", () => {
+  async function assigned(gh: FakeGitHub) {
+    await seedRun(store, ASSIGN, clock, ALERT);
+    const { run } = await resume(engineDeps(store, clock, gh), "run-1");
+    return String(run.steps[0]!.outputs!.taskId);
+  }
+
+  it("closing the issue completes the task (and ends the wait for it); reopening it reopens the task; not planned closes it", async () => {
+    const gh = github();
+    const id = await assigned(gh);
+    expect(await signal({ type: "issueClosed", repository: "acme/api", number: 1, at: clock.now().toISOString(), reason: "completed" }, gh, "s1")).toEqual(["run-1"]);
+    expect(await store.getTask(id)).toMatchObject({ status: "completed", resolution: "issueCompleted" });
+    await signal({ type: "issueReopened", repository: "acme/api", number: 1, at: clock.now().toISOString() }, gh, "s2");
+    expect(await store.getTask(id)).toMatchObject({ status: "open" });
+    expect((await store.getTask(id))!.resolution).toBeUndefined();
+    await signal({ type: "issueClosed", repository: "acme/api", number: 1, at: clock.now().toISOString(), reason: "not_planned" }, gh, "s3");
+    expect(await store.getTask(id)).toMatchObject({ status: "closed", resolution: "issueNotPlanned" });
+    // People changed the issue themselves: nothing is said on it.
+    expect(gh.comments).toEqual([]);
+    expect(gh.issueUpdates).toEqual([]);
+  });
+
+  it("the alert fixed closes the issue with a comment that says why; reopened, it reopens both; dismissed, it closes as not planned", async () => {
+    const gh = github();
+    const id = await assigned(gh);
+    await signal({ type: "alertResolved", fingerprint: FINDING.fingerprint, state: "fixed", at: clock.now().toISOString() }, gh, "a1");
+    expect(await store.getTask(id)).toMatchObject({ status: "completed", resolution: "alertFixed" });
+    expect(gh.comments.map((c) => [c.issue, c.body])).toEqual([[1, "The alert this task tracks was fixed: closing the task."]]);
+    expect(gh.issueUpdates).toMatchObject([{ number: 1, state: "closed", stateReason: "completed" }]);
+    // The issue's own closed event (from that close) changes nothing more.
+    await signal({ type: "issueClosed", repository: "acme/api", number: 1, at: clock.now().toISOString(), reason: "completed" }, gh, "a2");
+    expect(await store.getTask(id)).toMatchObject({ resolution: "alertFixed" });
+    // A redelivered fix says nothing twice.
+    await signal({ type: "alertResolved", fingerprint: FINDING.fingerprint, state: "fixed", at: clock.now().toISOString() }, gh, "a3");
+    expect(gh.comments).toHaveLength(1);
+
+    await signal({ type: "alertReopened", fingerprint: FINDING.fingerprint, at: clock.now().toISOString() }, gh, "a4");
+    expect(await store.getTask(id)).toMatchObject({ status: "open" });
+    expect(gh.issueUpdates.at(-1)).toMatchObject({ number: 1, state: "open", stateReason: "reopened" });
+    expect(gh.comments.at(-1)!.body).toBe("The alert this task tracks was reopened: reopening the task.");
+
+    await signal({ type: "alertResolved", fingerprint: FINDING.fingerprint, state: "dismissed", at: clock.now().toISOString() }, gh, "a5");
+    expect(await store.getTask(id)).toMatchObject({ status: "closed", resolution: "alertDismissed" });
+    expect(gh.issueUpdates.at(-1)).toMatchObject({ state: "closed", stateReason: "not_planned" });
+    expect(gh.comments).toHaveLength(3);
+  });
+});
