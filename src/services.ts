@@ -68,6 +68,7 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
     source,
     notifier,
     scripts,
+    ...(config.tasks ? { taskDueMs: config.tasks.dueMsBySeverity } : {}),
     actions: ACTIONS,
     githubFor,
     reportValidation,

@@ -45,7 +45,7 @@ export const assignTask: ImmediateAction = async (ctx) => {
     relatedFindings: finding ? [relatedFinding(finding, now)] : [],
     repository: `${target.owner}/${target.repo}`,
     createdAt: now.toISOString(),
-    ...(p.due ? { dueAt: new Date(now.getTime() + parseDuration(p.due)!).toISOString() } : {}),
+    ...dueAt(p.due, finding, ctx, now),
     ...(finding ? { fingerprint: finding.fingerprint } : {}),
     key: finding ? `assignTask:${finding.fingerprint}` : `assignTask:${ctx.idempotencyKey}`,
     installationId: ctx.run.installationId,
@@ -59,6 +59,12 @@ export const assignTask: ImmediateAction = async (ctx) => {
   if (task.issueNumber === undefined) task = await openIssue(ctx, task, target, p, finding);
   return { taskId: task.id, issueNumber: task.issueNumber, url: task.issueUrl, dueAt: task.dueAt ?? null, status: task.status, created };
 };
+
+/** The step's `due`, else the operator's default for the finding's severity, else none. */
+function dueAt(due: string | undefined, finding: Finding | undefined, ctx: ActionContext, now: Date): { dueAt?: string } {
+  const ms = due !== undefined ? parseDuration(due) : finding ? ctx.taskDueMs?.[finding.severity] : undefined;
+  return ms === undefined ? {} : { dueAt: new Date(now.getTime() + ms).toISOString() };
+}
 
 /** The issue that mirrors a new task: assigned to whom GitHub can assign; the others are named in it. */
 async function openIssue(ctx: ActionContext, task: RemediationTask, target: RepoRef, p: AssignTaskParameters, finding: Finding | undefined): Promise<RemediationTask> {

@@ -3,7 +3,7 @@ import type { Delivery, RepositoryInfo, TriggerEvent } from "../domain/events.js
 import type { Clock, EffectLedger, GitHubPort, Notifier, Store } from "../domain/ports.js";
 import type { LogLevel, Run, StepRecord, WaitState } from "../domain/run.js";
 import type { ScriptRunner } from "../domain/script-port.js";
-import type { ActionStep, Workflow } from "../domain/workflow.js";
+import type { ActionStep, Severity, Workflow } from "../domain/workflow.js";
 
 /** Everything an action needs to do its one thing, through ports only. */
 export interface ActionContext {
@@ -25,6 +25,8 @@ export interface ActionContext {
   notifier: Notifier;
   /** The operator's allow-listed scripts (runScript); absent when none are configured. */
   scripts?: ScriptRunner;
+  /** assignTask's due dates by severity, in milliseconds, from the operator configuration. */
+  taskDueMs?: Readonly<Partial<Record<Severity, number>>>;
   store: Store;
   clock: Clock;
   /** Where the step's side effects are recorded (with the run's next commit); absent outside a run, e.g. in a test. */

@@ -3,6 +3,7 @@
  * never hold, such as webhook URLs. One YAML file, named by GOVERNANCE_CONFIG, read once at
  * start-up in stages (read → parse → schema → URL checks), each failing with a positioned error.
  */
+import type { Severity } from "../domain/workflow.js";
 import { readFileSync, statSync } from "node:fs";
 import { inspect } from "node:util";
 import type { Diagnostic } from "../domain/diagnostic.js";
@@ -47,6 +48,8 @@ export interface ScriptsConfig {
 export const SCRIPT_DEFAULTS = { timeoutMs: 60_000, maxTimeoutMs: 3_600_000, maxOutputBytes: 64 * 1024, maxMaxOutputBytes: 1024 * 1024, maxConcurrent: 2 } as const;
 
 export interface OperatorConfig {
+  /** assignTask's defaults: how long a task has, in milliseconds, by its finding's severity. */
+  readonly tasks?: { readonly dueMsBySeverity: Readonly<Partial<Record<Severity, number>>> };
   /** The scripts runScript may run; absent when the file has no `scripts` section. */
   readonly scripts?: ScriptsConfig;
   readonly notify: {
@@ -173,6 +176,7 @@ interface RawConfig {
   engine?: { concurrency?: number };
   github?: { contentCreatesPerMinute?: number; contentCreatesPerHour?: number };
   scripts?: RawScripts;
+  tasks?: { due?: Partial<Record<Severity, string>> };
 }
 
 type RawScripts = { maxConcurrent?: number } & Record<string, { command: string[]; timeout?: string; maxOutput?: string; env?: string[]; idempotent?: boolean } | number | undefined>;
@@ -198,7 +202,9 @@ function buildScripts(raw: RawScripts): ScriptsConfig {
 
 function build(raw: RawConfig): OperatorConfig {
   const channels = Object.entries(raw.notify?.channels ?? {}).map(([name, c]) => [name, new ConfiguredChannel(c.webhookUrl, c.allowPrivateAddress === true)] as const);
+  const due = Object.entries(raw.tasks?.due ?? {}).map(([severity, text]) => [severity, parseDuration(text!)!] as const);
   return Object.freeze({
+    ...(due.length > 0 ? { tasks: Object.freeze({ dueMsBySeverity: Object.freeze(Object.fromEntries(due)) }) } : {}),
     ...(raw.scripts ? { scripts: buildScripts(raw.scripts) } : {}),
     notify: Object.freeze({ channels: Object.freeze(Object.fromEntries(channels)) }),
     engine: Object.freeze({ concurrency: raw.engine?.concurrency ?? ENGINE_DEFAULTS.concurrency }),

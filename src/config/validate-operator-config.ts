@@ -10,7 +10,7 @@ import type { Diagnostic } from "../domain/diagnostic.js";
 import { fromPointer, toPointer } from "../domain/paths.js";
 import type { SourceMap } from "../workflows/source.js";
 import { closest, didYouMean } from "../domain/suggest.js";
-import { parseDuration } from "../workflows/durations.js";
+import { MAX_DURATION_MS, parseDuration } from "../workflows/durations.js";
 import { safeDisplayPath, showKey } from "./redact.js";
 import { webhookUrlProblem } from "./webhook-url.js";
 
@@ -55,6 +55,10 @@ export function validateOperatorConfig(value: unknown, map: SourceMap): Diagnost
     if (problem) out.push(at(map, path, `${safeDisplayPath(path)} ${problem}`));
   }
   out.push(...scriptProblems((value as { scripts?: Record<string, unknown> }).scripts, map));
+  for (const [severity, text] of Object.entries((value as { tasks?: { due?: Record<string, unknown> } }).tasks?.due ?? {})) {
+    const ms = typeof text === "string" ? (parseDuration(text) ?? 0) : 0;
+    if (ms <= 0 || ms > MAX_DURATION_MS) out.push(at(map, ["tasks", "due", severity], `tasks.due.${severity} must be longer than 0 and at most 366d`));
+  }
   return out;
 }
 

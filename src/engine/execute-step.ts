@@ -95,6 +95,7 @@ export async function executeStep(
           github: deps.github,
           notifier: deps.notifier,
           scripts: deps.scripts,
+          ...(deps.taskDueMs ? { taskDueMs: deps.taskDueMs } : {}),
           store: deps.store,
           clock: deps.clock,
           // Fresh when this attempt's "running" was committed just above: nothing was made under its key yet.

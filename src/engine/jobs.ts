@@ -9,7 +9,7 @@ import { NonRetriableError } from "../domain/errors.js";
 import type { Delivery } from "../domain/events.js";
 import type { JobContext } from "../domain/job-context.js";
 import type { GitHubPort, GitHubPortFactory, Job, Notifier, RunReporter } from "../domain/ports.js";
-import type { ActionKind } from "../domain/workflow.js";
+import type { ActionKind, Severity } from "../domain/workflow.js";
 import type { IntakeDeps } from "./intake-deps.js";
 import { processDelivery, validateHead } from "./intake.js";
 import { changeRun, endSteps, isFinishedRun } from "./run-writer.js";
@@ -22,6 +22,8 @@ export interface EngineDeps extends IntakeDeps {
   reporterFor(github: GitHubPort, delivery: Delivery): RunReporter;
   /** The operator's scripts, for runScript steps; absent when none are configured. */
   scripts?: ScriptRunner;
+  /** assignTask's due dates by severity, in milliseconds. */
+  taskDueMs?: Readonly<Partial<Record<Severity, number>>>;
 }
 
 /** The job types the worker runs: a recorded delivery becomes runs; a run executes. */

@@ -3,7 +3,7 @@ import type { ActionHandler } from "../actions/index.js";
 import type { Clock, GitHubPort, Logger, NewJob, Notifier, RunReporter, Store } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
 import type { ScriptRunner } from "../domain/script-port.js";
-import type { ActionKind } from "../domain/workflow.js";
+import type { ActionKind, Severity } from "../domain/workflow.js";
 
 /** Bound on step executions in one run, whatever the workflow says: a last line of defence. */
 export const MAX_STEP_EXECUTIONS = 1000;
@@ -14,6 +14,8 @@ export interface RunnerDeps {
   notifier: Notifier;
   /** The operator's allow-listed scripts, for runScript steps; absent when none are configured. */
   scripts?: ScriptRunner;
+  /** assignTask's due dates by severity, in milliseconds (the operator configuration's `tasks.due`). */
+  taskDueMs?: Readonly<Partial<Record<Severity, number>>>;
   github: GitHubPort;
   actions: Partial<Record<ActionKind, ActionHandler>>;
   reporter: RunReporter;

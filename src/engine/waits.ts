@@ -34,7 +34,12 @@ export function startWait(step: WaitStep, run: Run, trigger: TriggerEvent, now: 
     case "taskClosed": {
       const opened = openedIssue(run, w.step);
       if (!opened) throw new Error(`nothing to wait for: no earlier step of this run opened an issue${w.step ? ` (step "${w.step}")` : ""}`);
-      return { waiting: { kind: "event", event: "issueClosed", target: opened, ...withTimeout }, message: `waiting for ${opened} to be closed` };
+      // A task's wait ends at its due date at the latest: `timedOut` is the escalation's route.
+      const due = w.for === "taskClosed" ? taskDueAt(run, w.step) : undefined;
+      const until = [timeoutAt, due].filter((t): t is string => t !== undefined).sort()[0];
+      const bounded = until ? { timeoutAt: until } : {};
+      const dueNote = due && until === due ? ` (the task is due ${due})` : "";
+      return { waiting: { kind: "event", event: "issueClosed", target: opened, ...bounded }, message: `waiting for ${opened} to be closed${dueNote}` };
     }
     case "alertResolved": {
       if (trigger.kind !== "finding") throw new Error("nothing to wait for: this run was not started by a finding");
@@ -47,6 +52,13 @@ export function startWait(step: WaitStep, run: Run, trigger: TriggerEvent, now: 
     default:
       throw new Error("the wait step says neither duration, until nor for");
   }
+}
+
+/** The due date of the task an assignTask step of this run assigned (the named step's, else the latest). */
+function taskDueAt(run: Run, stepId: string | undefined): string | undefined {
+  const tasks = run.steps.filter((s) => s.kind === "assignTask" && s.status === "succeeded" && (stepId === undefined || s.stepId === stepId));
+  const due = tasks.at(-1)?.outputs?.dueAt;
+  return typeof due === "string" ? due : undefined;
 }
 
 /** `owner/repo#number` of the issue a createIssue or assignTask step of this run opened (the named step's, else the latest). */

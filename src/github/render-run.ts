@@ -154,6 +154,7 @@ function stepLinks(step: StepRecord): string {
     markdownLink(number === undefined ? noun : `${noun} #${number}`, out.url),
     markdownLink("workflow run", out.runUrl),
     step.kind === "runScript" && Number.isSafeInteger(out.exitCode) ? `exit ${String(out.exitCode)}` : "",
+    step.kind === "assignTask" && typeof out.dueAt === "string" ? `due ${out.dueAt.slice(0, 10)}` : "",
   ];
   return links.filter(Boolean).join(", ");
 }

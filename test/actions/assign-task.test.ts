@@ -8,6 +8,7 @@ import type { Delivery, Signal, TriggerEvent } from "../../src/domain/events.js"
 import type { Finding } from "../../src/domain/finding.js";
 import type { Store } from "../../src/domain/ports.js";
 import { applySignal } from "../../src/engine/signals.js";
+import { renderRunCheck } from "../../src/github/render-run.js";
 import { openStore } from "../../src/store/open-store.js";
 import { engineDeps, FakeClock, REPOSITORY, resume, seedRun, workflowFrom } from "../helpers/engine.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
@@ -91,6 +92,79 @@ describe("assignTask", () => {
     const second = (await resume(engineDeps(store, clock, gh), "run-2")).run.steps[0]!.outputs!;
     expect(gh.issues).toHaveLength(1);
     expect(second).toMatchObject({ taskId: first.taskId, issueNumber: first.issueNumber, created: false });
+  });
+});
+
+describe("a task's due date", () => {
+  it("bounds the wait for the task (timedOut routes to the escalation) and shows on the check run", async () => {
+    const wf = workflowFrom(`
+name: Due
+version: 1.0.0
+triggers: [{ type: onScanResult }]
+steps:
+  - id: task
+    type: action
+    action: { kind: assignTask, parameters: { assignees: [octocat], due: 3d } }
+  - id: until-done
+    type: wait
+    wait: { for: taskClosed, timeout: 30d }
+    next: { timedOut: [escalate] }
+  - id: escalate
+    type: action
+    action: { kind: notify, parameters: { comment: "overdue" } }
+    next: []
+`);
+    const gh = github();
+    await seedRun(store, wf, clock, ALERT);
+    const deps = engineDeps(store, clock, gh);
+    const waiting = await resume(deps, "run-1");
+    expect(waiting.run.steps[1]!.waiting).toMatchObject({ timeoutAt: "2026-11-29T09:00:00.000Z" });
+    expect(waiting.wakeAt?.toISOString()).toBe("2026-11-29T09:00:00.000Z");
+    expect(waiting.run.log.some((l) => l.message.endsWith("(the task is due 2026-11-29T09:00:00.000Z)"))).toBe(true);
+    const summary = renderRunCheck(waiting.run).summary;
+    expect(summary.split("\n").find((l) => l.startsWith("| task"))).toContain("due 2026-11-29");
+    clock.advance(3 * 86_400_000 + 1);
+    const { run } = await resume(deps, "run-1");
+    expect(run.steps.map((s) => [s.stepId, s.outcome ?? s.status])).toEqual([
+      ["task", "succeeded"],
+      ["until-done", "timedOut"],
+      ["escalate", "succeeded"],
+    ]);
+  });
+});
+
+describe("the operator's due dates", () => {
+  it("a step without due gets the default for its finding's severity", async () => {
+    const wf = workflowFrom(`name: D\nversion: 1.0.0\ntriggers: [{ type: onScanResult }]\nsteps:\n  - id: task\n    type: action\n    action: { kind: assignTask }\n`);
+    await seedRun(store, wf, clock, ALERT);
+    const { run } = await resume(Object.assign(engineDeps(store, clock, github()), { taskDueMs: { high: 2 * 86_400_000, low: 86_400_000 } }), "run-1");
+    expect(run.steps[0]!.outputs).toMatchObject({ dueAt: "2026-11-28T09:00:00.000Z" });
+  });
+});
+
+describe("assignTask across a crash", () => {
+  it("an issue made before the answer was lost is found again by its marker, never opened twice", async () => {
+    const gh = github();
+    gh.failAfterWrite = true; // the issue is created, then GitHub's answer is lost (502)
+    const wf = workflowFrom(`
+name: Retry
+version: 1.0.0
+triggers: [{ type: onScanResult }]
+steps:
+  - id: task
+    type: action
+    retry: { maxAttempts: 3, backoff: 1s }
+    action: { kind: assignTask, parameters: { assignees: [octocat] } }
+    next: []
+`);
+    await seedRun(store, wf, clock, ALERT);
+    const deps = engineDeps(store, clock, gh);
+    await resume(deps, "run-1");
+    clock.advance(2_000);
+    const { run } = await resume(deps, "run-1");
+    expect(run.status).toBe("succeeded");
+    expect(gh.issues).toHaveLength(1);
+    expect(await store.getTask(String(run.steps.at(-1)!.outputs!.taskId))).toMatchObject({ issueNumber: 1 });
   });
 });
 

@@ -88,8 +88,15 @@ describe("parseOperatorConfig", () => {
     expect(err.message).toBe('governance.config.yml:4:19: notify.channels["#sec"].webhookUrl must be an https URL (http is allowed only for 127.0.0.1, localhost and [::1], for local testing)');
   });
 
+  it("reads tasks.due by severity, and refuses a due of 0 or past 366 days at its place", () => {
+    expect(parseOperatorConfig("tasks:\n  due: { critical: 3d, low: 2w }\n", "governance.config.yml").tasks).toEqual({ dueMsBySeverity: { critical: 3 * 86_400_000, low: 14 * 86_400_000 } });
+    expect(parseOperatorConfig("{}\n", "governance.config.yml")).not.toHaveProperty("tasks");
+    expect(() => parseOperatorConfig("tasks:\n  due:\n    high: 0d\n", "governance.config.yml")).toThrow("governance.config.yml:3:11: tasks.due.high must be longer than 0 and at most 366d");
+    expect(() => parseOperatorConfig("tasks:\n  due: { hihg: 3d }\n", "governance.config.yml")).toThrow(/unknown field "hihg" \(did you mean "high"\?\)/);
+  });
+
   it.each([
-    ["an unknown top-level field", `notfy:\n  channels: {}\n`, /^governance\.config\.yml:1:1: unknown field "notfy" \(did you mean "notify"\?\); expected one of notify, engine, github, scripts$/],
+    ["an unknown top-level field", `notfy:\n  channels: {}\n`, /^governance\.config\.yml:1:1: unknown field "notfy" \(did you mean "notify"\?\); expected one of notify, engine, github, scripts, tasks$/],
     ["a channel that is a URL, not a mapping", `notify:\n  channels:\n    "#sec": ${canary}\n`, /:3:13: notify\.channels\["#sec"\] must be a mapping, not a string/],
     ["a channel without webhookUrl", `notify:\n  channels:\n    "#sec": {}\n`, /:3:13: notify\.channels\["#sec"\]: missing required field "webhookUrl"/],
     ["http to a look-alike of localhost", `notify:\n  channels:\n    "#a": { webhookUrl: "http://127.0.0.1.hooks.example.test/services/CANARY-SECRET" }\n`, /must be an https URL/],
