@@ -25,6 +25,10 @@ export async function applyTaskSignal(delivery: Delivery, signal: TaskSignal, gi
   for (let task = found, tries = 0; tries < 3; tries++) {
     const patch = taskTransition(task, event, deps.clock.now());
     if (!patch) return task;
+    // The issue first, then the task: a failure in between leaves the task as it was, so the
+    // redelivered signal (or the job's retry) makes the same change again; the comment is once.
+    // People changed the issue themselves: only the alert's changes are mirrored on it.
+    if (!byIssue) await mirrorOnIssue(task, event, github, deps);
     const result = await deps.store.updateTask(task.id, task.version, patch);
     if (!result.updated) {
       if (!result.task) return undefined;
@@ -32,8 +36,6 @@ export async function applyTaskSignal(delivery: Delivery, signal: TaskSignal, gi
       continue;
     }
     deps.log.info({ deliveryId: delivery.id, taskId: task.id, status: result.task.status, resolution: result.task.resolution }, `task ${task.id} is ${result.task.status} (${event.kind})`);
-    // People changed the issue themselves: only the alert's changes are mirrored on it.
-    if (!byIssue) await mirrorOnIssue(result.task, event, github, deps);
     return result.task;
   }
   throw new Error(`task ${found.id}: could not record ${event.kind}: other writers kept changing it`);
@@ -52,7 +54,7 @@ function taskEvent(signal: TaskSignal): TaskEvent {
   }
 }
 
-/** Closes or reopens the task's issue with a comment that says why, once per change of the task. */
+/** Closes or reopens the task's issue with a comment that says why, once per change of the task (keyed by the version it changes). */
 async function mirrorOnIssue(task: RemediationTask, event: TaskEvent, github: GitHubPort, deps: { store: Store; clock: Clock }): Promise<void> {
   if (task.issueNumber === undefined) return;
   const [owner, repo] = task.repository.split("/") as [string, string];

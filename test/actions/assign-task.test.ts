@@ -190,6 +190,24 @@ describe("a task's status follows reality", () => {
     expect(gh.issueUpdates).toEqual([]);
   });
 
+  it("a failure while closing the issue leaves the task open, so the signal's retry closes both, commenting once", async () => {
+    const gh = github();
+    const id = await assigned(gh);
+    const update = gh.updateIssue.bind(gh);
+    let failures = 1;
+    gh.updateIssue = async (...args: Parameters<FakeGitHub["updateIssue"]>) => {
+      if (failures-- > 0) throw Object.assign(new Error("Bad Gateway"), { status: 502 });
+      return update(...args);
+    };
+    const fixed: Signal = { type: "alertResolved", fingerprint: FINDING.fingerprint, state: "fixed", at: clock.now().toISOString() };
+    await expect(signal(fixed, gh, "f1")).rejects.toThrow("Bad Gateway");
+    expect(await store.getTask(id)).toMatchObject({ status: "open" });
+    await signal(fixed, gh, "f1");
+    expect(await store.getTask(id)).toMatchObject({ status: "completed", resolution: "alertFixed" });
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.issueUpdates).toMatchObject([{ number: 1, state: "closed", stateReason: "completed" }]);
+  });
+
   it("the alert fixed closes the issue with a comment that says why; reopened, it reopens both; dismissed, it closes as not planned", async () => {
     const gh = github();
     const id = await assigned(gh);
