@@ -128,6 +128,21 @@ steps:
   });
 });
 
+describe("governance run --dry-run with an assignTask step", () => {
+  it("records the task's issue, with its assignees and due date, and shows the task on the check run", () => {
+    const TRIAGE = `name: Triage\nversion: 1.0.0\ntriggers: [{ type: onScanResult }]\nsteps:\n  - id: task\n    type: action\n    action: { kind: assignTask, parameters: { assignees: [octocat], due: 7d } }\n`;
+    const dir = workspace({ "t.yml": TRIAGE }, { "alert.json": examplePayload("code_scanning_alert", "created") });
+    const r = governanceIn(dir, ["run", ...ALERT, "--format", "json"]);
+    expect(r.status).toBe(0);
+    const [run] = JSON.parse(r.stdout).runs as any[];
+    expect(run.status).toBe("succeeded");
+    const [issue] = run.calls.filter((c: any) => c.kind === "createIssue");
+    expect(issue.details).toMatchObject({ title: "[high] Query built from user-controlled sources", assignees: ["octocat"] });
+    expect(issue.details.body).toMatch(/\nDue: \d{4}-\d\d-\d\d\n/);
+    expect(run.checkRun.summary).toMatch(/\[task #\d+\]\(<https:\/\/github\.com\/Codertocat\/Hello-World\/issues\/\d+>\), due \d{4}-\d\d-\d\d/);
+  });
+});
+
 describe("governance run --schedule --dry-run", () => {
   const NIGHTLY = `name: Nightly\nversion: 1.0.0\ntriggers: [{ type: onSchedule, config: { cron: "0 3 * * *" } }]\nsteps:\n  - id: open\n    type: action\n    action: { kind: createIssue, parameters: { title: "Nightly \${{ event.payload.schedule.scheduledFor }}" } }\n`;
   const WEEKLY = `name: Weekly\nversion: 1.0.0\ntriggers: [{ type: onSchedule, config: { cron: "30 4 * * 1", timezone: Europe/Berlin } }]\nsteps:\n  - id: tell\n    type: action\n    action: { kind: notify, parameters: { channel: "#ops", message: weekly } }\n`;
