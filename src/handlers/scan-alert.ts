@@ -1,4 +1,5 @@
 /** Maps code-scanning, Dependabot and secret-scanning alert webhooks to trigger events: a new alert is a finding, a resolved one a signal. */
+import { read } from "../events/payload-read.js";
 import type { TriggerEvent } from "../domain/events.js";
 import type { Finding } from "../domain/finding.js";
 import {
@@ -31,7 +32,9 @@ export function scanAlertTriggers(event: string, action: string | undefined, pay
   }
   if (isResolvingAction(event, action)) {
     const finding = map(payload as never);
-    return finding ? [{ kind: "signal", signal: { type: "alertResolved", fingerprint: finding.fingerprint, state: action, at: now.toISOString() } }] : [];
+    // A secret revoked is a secret fixed; resolved any other way, it was dismissed.
+    const revoked = event === "secret_scanning_alert" && action === "resolved" && read(payload, "alert", "resolution") === "revoked";
+    return finding ? [{ kind: "signal", signal: { type: "alertResolved", fingerprint: finding.fingerprint, state: revoked ? "fixed" : action, at: now.toISOString() } }] : [];
   }
   return [];
 }
