@@ -33,7 +33,7 @@ export const RESOLUTION_STATUS: Readonly<Record<TaskResolution, Exclude<TaskStat
 
 /** A finding a task is about, as the task (and its issue body) lists it. Times are ISO-8601 UTC strings. */
 export interface RelatedFinding {
-  /** The finding's fingerprint: a task lists each fingerprint at most once. */
+  /** The finding's fingerprint: a task lists each fingerprint at most once per url. */
   fingerprint: string;
   url: string;
   title: string;
@@ -54,7 +54,7 @@ export interface RemediationTask {
   status: TaskStatus;
   /** Why the task is not open; absent while it is. */
   resolution?: TaskResolution;
-  /** The findings the task is about, in the order they were met; never two with one fingerprint. */
+  /** The findings the task is about, in the order they were met; never two with one fingerprint and one url. */
   relatedFindings: RelatedFinding[];
   /** Where the issue lives (`owner/name`): the event's repository, or the step's `project`. */
   repository: string;
@@ -131,12 +131,12 @@ export function relatedFinding(finding: Pick<Finding, "fingerprint" | "url" | "t
   return { fingerprint: finding.fingerprint, url: finding.url, title: finding.title, severity: finding.severity, source: finding.source, firstSeenAt: now.toISOString() };
 }
 
-/** What adding a related finding did: `added`; `present` (its fingerprint is listed already: nothing changes); `full` (the list is at its limit: nothing changes). */
+/** What adding a related finding did: `added`; `present` (its fingerprint and url are listed already: nothing changes); `full` (the list is at its limit: nothing changes). */
 export type RelatedFindingOutcome = "added" | "present" | "full";
 
 /**
- * The task's related findings with `finding` added, unless its fingerprint is listed already
- * (the first entry stays as it is) or the list is full. Never duplicates a fingerprint.
+ * The task's related findings with `finding` added, unless its fingerprint and url are listed already
+ * (the first entry stays as it is) or the list is full. Never lists one occurrence twice.
  */
 export function addRelatedFinding(
   task: Pick<RemediationTask, "relatedFindings">,
@@ -144,7 +144,9 @@ export function addRelatedFinding(
   now: Date,
 ): { relatedFindings: RelatedFinding[]; outcome: RelatedFindingOutcome } {
   const list = task.relatedFindings;
-  if (list.some((f) => f.fingerprint === finding.fingerprint)) return { relatedFindings: list, outcome: "present" };
+  // One entry per occurrence: a finding with the task's fingerprint seen at another address (a
+  // scanner's new report of the same problem) is added; the same one again is not.
+  if (list.some((f) => f.fingerprint === finding.fingerprint && f.url === finding.url)) return { relatedFindings: list, outcome: "present" };
   if (list.length >= TASK_LIMITS.relatedFindings) return { relatedFindings: list, outcome: "full" };
   const entry = "firstSeenAt" in finding ? { ...relatedFinding(finding, now), firstSeenAt: finding.firstSeenAt } : relatedFinding(finding, now);
   return { relatedFindings: [...list, entry], outcome: "added" };

@@ -95,6 +95,29 @@ describe("assignTask", () => {
   });
 });
 
+describe("a new finding with the task's fingerprint", () => {
+  it("is added to the task's related findings and to its issue's body, which is edited, never posted again", async () => {
+    const gh = github();
+    await seedRun(store, ASSIGN, clock, ALERT, "run-1");
+    const first = (await resume(engineDeps(store, clock, gh), "run-1")).run.steps[0]!.outputs!;
+    // A scanner reports the same problem again, in a new report.
+    const again: TriggerEvent = { kind: "finding", action: "created", finding: { ...FINDING, title: "SQL built from user input (rescan)", url: "https://scanner.example/report/2" } };
+    await seedRun(store, ASSIGN, clock, again, "run-2");
+    const second = (await resume(engineDeps(store, clock, gh), "run-2")).run.steps[0]!.outputs!;
+    expect(second).toMatchObject({ taskId: first.taskId, issueNumber: 1, created: false });
+    expect(gh.issues).toHaveLength(1);
+    expect((await store.getTask(String(first.taskId)))!.relatedFindings.map((f) => f.url)).toEqual([FINDING.url, "https://scanner.example/report/2"]);
+    expect(gh.issueUpdates).toHaveLength(1);
+    expect(gh.issueUpdates[0]!.body).toContain("| [SQL built from user input (rescan)](https://scanner.example/report/2) | high | codeScanning |");
+    expect(gh.issues[0]!.body).toContain("To do, but not assignable here: @outsider.");
+    expect(gh.issues[0]!.body).toMatch(/<!-- governance:issue:[0-9a-f]{24} -->$/);
+    // The same occurrence again changes nothing.
+    await seedRun(store, ASSIGN, clock, again, "run-3");
+    await resume(engineDeps(store, clock, gh), "run-3");
+    expect(gh.issueUpdates).toHaveLength(1);
+  });
+});
+
 describe("a task's due date", () => {
   it("bounds the wait for the task (timedOut routes to the escalation) and shows on the check run", async () => {
     const wf = workflowFrom(`

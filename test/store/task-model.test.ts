@@ -39,10 +39,14 @@ describe("addRelatedFinding", () => {
     expect(addRelatedFinding({ relatedFindings: [] }, relatedFinding(f, T0), NOW).relatedFindings[0]!.firstSeenAt).toBe(T0.toISOString());
   });
 
-  it("never duplicates a fingerprint, and stops at the limit", () => {
+  it("never lists one occurrence (fingerprint and url) twice, adds the same fingerprint at another url, and stops at the limit", () => {
     const task = makeTask();
-    const again = addRelatedFinding(task, { ...f, fingerprint: task.fingerprint! }, NOW);
+    const own = task.relatedFindings[0]!;
+    const again = addRelatedFinding(task, { ...f, fingerprint: own.fingerprint, url: own.url }, NOW);
     expect(again).toEqual({ relatedFindings: task.relatedFindings, outcome: "present" });
+    const elsewhere = addRelatedFinding(task, { ...f, fingerprint: own.fingerprint, url: "https://scanner.example/report/2" }, NOW);
+    expect(elsewhere.outcome).toBe("added");
+    expect(elsewhere.relatedFindings.map((r) => [r.fingerprint, r.url])).toEqual([[own.fingerprint, own.url], [own.fingerprint, "https://scanner.example/report/2"]]);
     const full = { relatedFindings: Array.from({ length: TASK_LIMITS.relatedFindings }, (_, i) => relatedFinding({ ...f, fingerprint: `fp${i}` }, T0)) };
     expect(addRelatedFinding(full, f, NOW).outcome).toBe("full");
     expect(full.relatedFindings).toHaveLength(TASK_LIMITS.relatedFindings);
