@@ -55,15 +55,18 @@ export const runRemediation: ActionHandler = async (ctx) => {
     return new ActionWaits(outputs, { kind: "event", event: "workflowRunCompleted", target: runTarget(fullName, result.runId), repository: fullName, timeoutAt }, `waiting for run ${result.runId} of ${p.workflow} to complete`);
   }
   const from = typeof result.since === "string" ? result.since : since;
+  // The app's own login, from the run's check run (made by this app): only its runs can be the one.
+  const slug = ctx.run.checkRunId === undefined ? undefined : await ctx.github.checkRunAppSlug({ owner: ctx.repository.owner, repo: ctx.repository.name }, ctx.run.checkRunId).catch(() => undefined);
+  const actor = slug ? `${slug}[bot]` : undefined;
   ctx.log(
     "info",
     result.interrupted
       ? `an interrupted attempt may have dispatched ${p.workflow} in ${fullName} already; not dispatching again: its run is recognised when it reports`
-      : `dispatched ${p.workflow} in ${fullName} on ${ref}; GitHub did not say which run it started: the first run of ${workflowPath} for workflow_dispatch by this app created from ${from} is taken to be it`,
+      : `dispatched ${p.workflow} in ${fullName} on ${ref}; GitHub did not say which run it started: the first run of ${workflowPath} for workflow_dispatch by ${actor ?? "a bot (this app's login is not known)"} created from ${from} is taken to be it`,
   );
   return new ActionWaits(
     outputs,
-    { kind: "event", event: "workflowRunCompleted", target: dispatchTarget(fullName, workflowPath), repository: fullName, timeoutAt, dispatch: { workflowPath, since: from } },
+    { kind: "event", event: "workflowRunCompleted", target: dispatchTarget(fullName, workflowPath), repository: fullName, timeoutAt, dispatch: { workflowPath, since: from, ...(actor ? { actor } : {}) } },
     `waiting for the run of ${p.workflow} to start and complete`,
   );
 };

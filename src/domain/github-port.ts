@@ -178,6 +178,8 @@ export interface GitHubPort {
   filterAssignable(repo: RepoRef, logins: string[]): Promise<AssignableLogins>;
   /** Edits an issue: its body, its state (and why), its assignees. Nothing given, nothing sent. */
   updateIssue(repo: RepoRef, number: number, update: IssueUpdate): Promise<void>;
+  /** The slug of the app that made a check run (this app's, for a run's own check run): its dispatches are by `<slug>[bot]`. */
+  checkRunAppSlug(repo: RepoRef, checkRunId: number): Promise<string | undefined>;
 }
 
 /** Opens the GitHub port of one installation. */

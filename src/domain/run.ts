@@ -49,9 +49,9 @@ export type WaitState =
       /**
        * A dispatched workflow whose run is not known yet (GitHub did not say, or the app stopped
        * before it recorded the answer): its first `workflow_run` of event workflow_dispatch by
-       * the app, created at or after `since`, is taken to be it.
+       * the app (`actor`), created at or after `since`, is taken to be it.
        */
-      dispatch?: { workflowPath: string; since: string };
+      dispatch?: { workflowPath: string; since: string; /** `<app>[bot]`, when the app's login is known; else any bot. */ actor?: string };
     };
 
 /** One execution of one step within a run. */

@@ -76,6 +76,8 @@ function applyToRecord(run: Run, record: StepRecord, signal: WorkflowRunSignal, 
   let current = record;
   if (w.target !== runTarget(repository, signal.runId)) {
     if (!w.dispatch || w.target !== dispatchTarget(repository, signal.workflowPath) || !dispatchedBy(signal)) return record;
+    // The app's own login, when the dispatch learnt it: another app's dispatch of the same workflow is not ours.
+    if (w.dispatch.actor && w.dispatch.actor.toLowerCase() !== signal.actor.toLowerCase()) return record;
     if (new Date(signal.createdAt).getTime() < new Date(w.dispatch.since).getTime() - CLOCK_SLACK_MS) return record;
     log("info", `step ${record.stepId}: run ${signal.runId} of ${signal.workflowPath} is taken to be the one dispatched: matched by workflow, event workflow_dispatch, actor ${signal.actor} and creation time ${signal.createdAt} (dispatched at ${w.dispatch.since})`, {
       stepId: record.stepId,

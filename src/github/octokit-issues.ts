@@ -1,6 +1,7 @@
 /**
- * The GitHub port's calls for remediation tasks, over an installation's Octokit: a file's text at
- * a ref (CODEOWNERS), a team's members, who can be assigned issues, and editing an issue.
+ * The GitHub port's calls for remediation tasks and dispatches, over an installation's Octokit: a
+ * file's text at a ref (CODEOWNERS), a team's members, who can be assigned issues, editing an
+ * issue, and which app made a check run (the app's own login, which its dispatches carry).
  * octokit-port.ts spreads them into the port. Every answer is bounded (see the limits below).
  */
 import type { ProbotOctokit } from "probot";
@@ -13,7 +14,7 @@ export const TEAM_MEMBERS_MAX = 100;
 /** The most logins filterAssignable asks about: GitHub takes at most 10 assignees on an issue. */
 export const ASSIGNEES_CHECKED_MAX = 10;
 
-type IssueCalls = Pick<GitHubPort, "readTextFile" | "listTeamMembers" | "filterAssignable" | "updateIssue">;
+type IssueCalls = Pick<GitHubPort, "readTextFile" | "listTeamMembers" | "filterAssignable" | "updateIssue" | "checkRunAppSlug">;
 
 const statusOf = (err: unknown) => (err as { status?: number })?.status;
 
@@ -89,6 +90,17 @@ export function octokitIssueCalls(octokit: ProbotOctokit): IssueCalls {
       };
       if (Object.keys(fields).length === 0) return;
       await octokit.rest.issues.update({ owner: repo.owner, repo: repo.repo, issue_number: number, ...fields });
+    },
+
+    async checkRunAppSlug(repo: RepoRef, checkRunId: number) {
+      try {
+        const { data } = await octokit.rest.checks.get({ owner: repo.owner, repo: repo.repo, check_run_id: checkRunId });
+        const slug = (data as { app?: { slug?: unknown } | null }).app?.slug;
+        return typeof slug === "string" && slug.length <= 100 ? slug : undefined;
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
     },
   };
 }

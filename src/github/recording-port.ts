@@ -158,6 +158,9 @@ export class RecordingGitHub implements GitHubPort {
     // The stand-in has the local workflow folder only: no CODEOWNERS, no other file.
     return undefined;
   }
+  async checkRunAppSlug() {
+    return "governance";
+  }
   async getDefaultBranch() {
     return "main";
   }

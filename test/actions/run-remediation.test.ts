@@ -212,6 +212,9 @@ describe("where GitHub does not name the run (GitHub Enterprise Server)", () => 
     const requested = { status: "queued", conclusion: undefined };
     expect(await applySignal(delivery("w1"), workflowRun({ ...requested, event: "push" }), github, deps)).toEqual([]);
     expect(await applySignal(delivery("w2"), workflowRun({ ...requested, actor: "octocat" }), github, deps)).toEqual([]);
+    // Another app's dispatch of the same workflow: its bot is not this app's (learnt from the run's check run).
+    expect(await applySignal(delivery("w2b"), workflowRun({ ...requested, actor: "other-app[bot]" }), github, deps)).toEqual([]);
+    expect((await store.getRun("run-1"))!.steps[0]!.waiting).toMatchObject({ dispatch: { actor: "governance[bot]" } });
     expect(await applySignal(delivery("w3"), workflowRun({ ...requested, createdAt: early }), github, deps)).toEqual([]);
     expect(await applySignal(delivery("w4"), workflowRun({ ...requested, workflowPath: ".github/workflows/other.yml" }), github, deps)).toEqual([]);
 

@@ -105,6 +105,8 @@ describe("a finding dispatches a fix and waits for its run", () => {
       .reply(422, { message: "Invalid request.\n\n\"return_run_details\" is not a permitted key." })
       .post("/repos/Codertocat/Hello-World/actions/workflows/fix.yml/dispatches", (b) => (dispatches.push(b), true))
       .reply(204)
+      .get("/repos/Codertocat/Hello-World/check-runs/42")
+      .reply(200, { id: 42, app: { id: 1, slug: "governance" } })
       .patch("/repos/Codertocat/Hello-World/check-runs/42")
       .reply(200, {});
 
@@ -122,6 +124,9 @@ describe("a finding dispatches a fix and waits for its run", () => {
       .patch("/repos/Codertocat/Hello-World/check-runs/42")
       .reply(200, {});
     await app.deliver("run-push", "workflow_run", workflowRunPayload(9100, "failure", "push"));
+    const otherApp = workflowRunPayload(9099, "failure");
+    otherApp.workflow_run.triggering_actor = { login: "other-app[bot]" };
+    await app.deliver("run-other-app", "workflow_run", otherApp);
     expect((await app.store.getRun(listed!.id))!.status).toBe("running");
     await app.deliver("run-9101", "workflow_run", workflowRunPayload(9101, "failure"));
     const run = (await app.store.getRun(listed!.id))!;

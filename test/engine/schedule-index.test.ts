@@ -56,6 +56,9 @@ class FolderGitHub implements GitHubPort {
   async createIssue(): Promise<never> {
     throw new Error("not used");
   }
+  async checkRunAppSlug(): Promise<never> {
+    throw new Error("not used");
+  }
   async getDefaultBranch(): Promise<never> {
     throw new Error("not used");
   }

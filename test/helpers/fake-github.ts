@@ -15,6 +15,11 @@ export class FakeGitHub implements GitHubPort {
   /** The declared inputs of workflow files, by file name (absent: not readable). */
   workflowInputs: Record<string, Record<string, { required?: boolean; type?: string; default?: unknown; options?: string[] }>> = {};
 
+  /** The app slug check runs answer with. */
+  appSlug: string | undefined = "governance";
+  async checkRunAppSlug() {
+    return this.appSlug;
+  }
   async getDefaultBranch() {
     return "main";
   }
