@@ -5,6 +5,7 @@
  */
 import type { Delivery, RepositoryInfo } from "./events.js";
 import type { LogEntry, Run, RunStatus } from "./run.js";
+import type { CatalogueStore } from "./catalogue-port.js";
 import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch, TaskStatus } from "./task.js";
 
 /** A side effect's idempotency record: claimed before the effect, completed after it. */
@@ -105,6 +106,10 @@ export interface RunFilter {
   workflowId?: string;
   status?: RunStatus;
   limit?: number;
+  /** Only runs older than this one (newest first is by createdAt, then id): the next page after it. */
+  before?: { createdAt: string; id: string };
+  /** Leave the runs' logs out (`log: []`): a listing that shows none need not read them. */
+  withoutLog?: boolean;
 }
 
 /** How a task is found again: by its finding's fingerprint, by its step's idempotency key, or by its issue (`owner/name`, any case). */
@@ -127,8 +132,8 @@ export interface JobHolder {
   workerId: string;
 }
 
-/** Durable state: deliveries, runs and their logs, side-effect records, jobs. */
-export interface Store {
+/** Durable state: deliveries, runs and their logs, side-effect records, jobs, tasks, schedules, and the workflow catalogue. */
+export interface Store extends CatalogueStore {
   /**
    * Records a delivery and enqueues a job to process it, in one transaction. Returns false,
    * and changes nothing, when a delivery with the same id was recorded before.

@@ -55,14 +55,19 @@ export function selectLogs(db: Db, runIds: string[]) {
   return keyed(`selectLogs(${runIds.length})`, runIds, () => db.selectFrom("run_logs").selectAll().where("run_id", "in", runIds).orderBy("id"));
 }
 
-/** Runs newest first, filtered. */
-export function selectRuns(db: Db, filter: { repository?: string; workflowId?: string; status?: string }, limit: number) {
+/**
+ * Runs newest first, filtered; with `before`, only those after it in that order (a keyset page).
+ * The page's bound is a range on created_at (`<=`), so the created_at indexes still serve it.
+ */
+export function selectRuns(db: Db, filter: { repository?: string; workflowId?: string; status?: string; before?: { createdAt: string; id: string } }, limit: number) {
+  const before = filter.before;
   return db
     .selectFrom("runs")
     .selectAll()
     .$if(filter.repository !== undefined, (q) => q.where("repository", "=", filter.repository as string))
     .$if(filter.workflowId !== undefined, (q) => q.where("workflow_id", "=", filter.workflowId as string))
     .$if(filter.status !== undefined, (q) => q.where("status", "=", filter.status as string))
+    .$if(before !== undefined, (q) => q.where("created_at", "<=", before!.createdAt).where((eb) => eb.or([eb("created_at", "<", before!.createdAt), eb("id", "<", before!.id)])))
     .orderBy("created_at", "desc")
     .orderBy("id", "desc")
     .limit(limit);

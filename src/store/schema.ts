@@ -20,9 +20,12 @@ export interface Tables {
   installation_queues: InstallationQueuesTable;
   installation_index: InstallationIndexTable;
   tasks: TasksTable;
+  stored_workflows: StoredWorkflowsTable;
+  stored_workflow_versions: StoredWorkflowVersionsTable;
+  repository_workflows: RepositoryWorkflowsTable;
 }
 
-/** The database as the statement modules (`queries.ts`, `job-queries.ts`, `schedule-queries.ts`, `task-queries.ts`) build on it. */
+/** The database as the statement modules (`queries.ts`, `job-queries.ts`, `schedule-queries.ts`, `task-queries.ts`, `catalogue-queries.ts`) build on it. */
 export type Db = Kysely<Tables>;
 
 export interface DeliveriesTable {
@@ -195,4 +198,64 @@ export interface TasksTable {
   closed_at: string | null;
   /** Counts changes: every update is conditional on the version its writer read. */
   version: number;
+}
+
+/** Org-wide workflows (the catalogue): one row per workflow, naming its latest version. */
+export interface StoredWorkflowsTable {
+  id: string;
+  /** The account's login, as given. */
+  owner: string;
+  /** `owner` in lower case: owners compare case-insensitively. */
+  owner_key: string;
+  installation_id: number | null;
+  /** The latest version's name; `name_key` is it in lower case: UNIQUE per owner_key. */
+  name: string;
+  name_key: string;
+  /** The latest version's seq: every update is conditional on the one its writer read. */
+  latest_seq: number;
+  latest_version: string;
+  /** JSON array: the latest version's repositories filter. */
+  repositories: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The immutable versions of org-wide workflows: seq 1, 2, … per workflow, one row per semver. */
+export interface StoredWorkflowVersionsTable {
+  workflow_id: string;
+  seq: number;
+  version: string;
+  name: string;
+  /** The workflow document (JSON) as validated. */
+  definition: string;
+  /** The document's text as stored. */
+  source: string;
+  format: "yaml" | "json";
+  /** JSON array of names or globs. */
+  repositories: string;
+  created_at: string;
+  created_by: string;
+}
+
+/** The workflows last read from repositories' default branches: one row per repository and path. */
+export interface RepositoryWorkflowsTable {
+  /** `repository` in lower case. */
+  repository_key: string;
+  /** `owner/name`, as given. */
+  repository: string;
+  /** The repository's owner in lower case (what the catalogue's owners filter compares). */
+  owner_key: string;
+  path: string;
+  /** The workflow's declared id: several repositories may declare one id. */
+  id: string;
+  installation_id: number;
+  /** The default branch's commit it was read at. */
+  commit_sha: string;
+  name: string;
+  /** `name` in lower case. */
+  name_key: string;
+  version: string;
+  /** The workflow document (JSON). */
+  definition: string;
+  seen_at: string;
 }

@@ -77,9 +77,15 @@ export class SqliteRuns {
 
   async listRuns(filter: RunFilter = {}): Promise<Run[]> {
     const limit = clampLimit(filter.limit);
+    const before = filter.before;
+    if (before !== undefined && (typeof before !== "object" || before === null || typeof before.createdAt !== "string" || typeof before.id !== "string")) {
+      throw new TypeError("listRuns: before must be { createdAt, id } of a listed run");
+    }
     return this.#exec.read(() => {
       const runRows = this.#exec.all(q.selectRuns(this.#db, filter, limit));
       if (runRows.length === 0) return [];
+      // A listing without logs reads no log rows at all.
+      if (filter.withoutLog) return runRows.map((r) => rows.rowToRun(r, []));
       const logs = new Map(runRows.map((r) => [r.id, [] as Selectable<RunLogsTable>[]]));
       for (const log of this.#exec.all(q.selectLogs(this.#db, [...logs.keys()]))) logs.get(log.run_id)?.push(log);
       return runRows.map((r) => rows.rowToRun(r, logs.get(r.id) ?? []));

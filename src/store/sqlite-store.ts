@@ -1,17 +1,19 @@
 // The Store on SQLite: opening (and migrating) the database, and SqliteStore, which keeps deliveries
-// and effects and hands on runs, the job queue, the group commit, the schedule index and remediation
-// tasks (sqlite-*.ts).
+// and effects and hands on runs, the job queue, the group commit, the schedule index, remediation
+// tasks and the workflow catalogue (sqlite-*.ts).
 import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type Migration } from "kysely";
 import type { Delivery, RepositoryInfo } from "../domain/events.js";
 import type { Clock, EffectDone, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, TaskFilter, TaskLookup, TaskUpdateResult, WaitQuery } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
+import type { AddVersionResult, CatalogueFilter, CataloguePage, CreateWorkflowResult, NewWorkflowVersion, RepositoryWorkflow, StoredWorkflow, StoredWorkflowVersion } from "../domain/stored-workflow.js";
 import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch } from "../domain/task.js";
 import { migrations as allMigrations } from "./migrations.js";
 import * as q from "./queries.js";
 import * as rows from "./rows.js";
 import type { Tables } from "./schema.js";
+import { SqliteCatalogue } from "./sqlite-catalogue.js";
 import { configureSqlite } from "./sqlite-connection.js";
 import { SqliteExec } from "./sqlite-exec.js";
 import { GroupCommit } from "./sqlite-group-commit.js";
@@ -72,6 +74,7 @@ export class SqliteStore implements Store {
   readonly #schedules: SqliteSchedules;
   readonly #runs: SqliteRuns;
   readonly #tasks: SqliteTasks;
+  readonly #catalogue: SqliteCatalogue;
 
   constructor(sqlite: BetterSqlite3.Database, db: Kysely<Tables>, clock: Clock, gate?: WriteGate, busyTimeoutMs?: number) {
     this.#sqlite = sqlite;
@@ -83,6 +86,7 @@ export class SqliteStore implements Store {
     this.#schedules = new SqliteSchedules(this.#exec, db);
     this.#runs = new SqliteRuns(this.#exec, db, clock, this.#group, this.#jobs);
     this.#tasks = new SqliteTasks(this.#exec, db, this.#group);
+    this.#catalogue = new SqliteCatalogue(this.#exec, db, this.#group);
   }
 
   acceptDelivery(delivery: Delivery, options: { payloadText?: string } = {}): Promise<boolean> {
@@ -254,6 +258,35 @@ export class SqliteStore implements Store {
 
   listTasks(filter?: TaskFilter): Promise<RemediationTask[]> {
     return this.#tasks.listTasks(filter);
+  }
+
+  // The workflow catalogue: see SqliteCatalogue.
+  createWorkflow(workflow: { id: string; owner: string; installationId?: number }, first: NewWorkflowVersion): Promise<CreateWorkflowResult> {
+    return this.#catalogue.createWorkflow(workflow, first);
+  }
+  addWorkflowVersion(id: string, overSeq: number, next: NewWorkflowVersion): Promise<AddVersionResult> {
+    return this.#catalogue.addWorkflowVersion(id, overSeq, next);
+  }
+  getStoredWorkflow(id: string): Promise<StoredWorkflow | undefined> {
+    return this.#catalogue.getStoredWorkflow(id);
+  }
+  getWorkflowVersion(id: string, version?: string): Promise<StoredWorkflowVersion | undefined> {
+    return this.#catalogue.getWorkflowVersion(id, version);
+  }
+  listWorkflowVersions(id: string): Promise<StoredWorkflowVersion[]> {
+    return this.#catalogue.listWorkflowVersions(id);
+  }
+  latestWorkflowsOf(owner: string): Promise<StoredWorkflowVersion[]> {
+    return this.#catalogue.latestWorkflowsOf(owner);
+  }
+  replaceRepositoryWorkflows(repository: string, installationId: number, entries: RepositoryWorkflow[]): Promise<void> {
+    return this.#catalogue.replaceRepositoryWorkflows(repository, installationId, entries);
+  }
+  findRepositoryWorkflows(id: string): Promise<RepositoryWorkflow[]> {
+    return this.#catalogue.findRepositoryWorkflows(id);
+  }
+  listCatalogue(filter?: CatalogueFilter): Promise<CataloguePage> {
+    return this.#catalogue.listCatalogue(filter);
   }
 
   async close(): Promise<void> {

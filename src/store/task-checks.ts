@@ -1,13 +1,14 @@
 /**
  * What every store checks before it writes a remediation task: TASK_LIMITS, well-formed times,
  * known statuses, a status that agrees with its resolution and close time, text a Postgres
- * column can hold. Pure, shared by every backend; a task that fails is refused whole.
+ * column can hold. Pure, shared by every backend; a task that fails is refused whole. Its text,
+ * time and repository checks serve the workflow catalogue's (catalogue-checks.ts) too.
  */
 import { FINDING_SOURCES, SEVERITIES } from "../domain/workflow.js";
 import { InvalidTaskError, RESOLUTION_STATUS, TASK_LIMITS, TASK_RESOLUTIONS, TASK_STATUSES, type NewRemediationTask, type RelatedFinding } from "../domain/task.js";
 
 /** `owner/name` as GitHub spells them: an owner of at most 39 characters, a name of at most 100. */
-const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+export const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 
 /** Throws InvalidTaskError, listing every problem, unless the task may be stored. */
 export function assertStorableTask(task: NewRemediationTask): void {
@@ -86,7 +87,7 @@ function findingProblems(f: RelatedFinding, where: string, problems: string[]): 
 }
 
 /** A string of `min` to `max` UTF-16 units, without NUL (a Postgres text column cannot hold it) or a lone surrogate (not UTF-8). */
-function text(value: unknown, field: string, min: number, max: number, problems: string[]): void {
+export function text(value: unknown, field: string, min: number, max: number, problems: string[]): void {
   if (typeof value !== "string") {
     problems.push(`${field} must be text, got ${show(value)}`);
     return;
@@ -97,7 +98,7 @@ function text(value: unknown, field: string, min: number, max: number, problems:
 }
 
 /** An ISO-8601 UTC time as Date#toISOString writes it: one format, so times compare as text. */
-function time(value: unknown, field: string, problems: string[]): void {
+export function time(value: unknown, field: string, problems: string[]): void {
   const ok = typeof value === "string" && value.length <= 30 && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
   if (!ok) problems.push(`${field} must be an ISO-8601 UTC time such as 2030-01-01T00:00:00.000Z, got ${show(value)}`);
 }
@@ -116,7 +117,7 @@ function wellFormed(value: string): boolean {
 }
 
 /** A value in a message, short. */
-function show(value: unknown): string {
+export function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 59)}…` : value);
   if (value === undefined) return "nothing";
   try {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { migrations } from "../../src/store/migrations.js";
 import { openStore, ReadOnlyStoreError } from "../../src/store/open-store.js";
 import { openSqliteStore } from "../../src/store/sqlite-store.js";
+import { makeRepoWorkflow, makeVersion } from "./contract/catalogue-fixtures.js";
 import { makeDelivery, makeTask } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "governance-read-only-"));
@@ -57,10 +58,11 @@ describe("openStore(url, { readOnly: true })", () => {
 
   it("reads remediation tasks, and refuses a database from before the tasks migration until the app migrates it", async () => {
     const file = join(dir, "tasks.db");
-    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== "0006_remediation_tasks"));
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "0006"));
     await (await openSqliteStore(file, { migrations: before })).close();
     const total = Object.keys(migrations).length;
-    expect((await refusal("sqlite:tasks.db")).message).toMatch(new RegExp(`^the database is at an older schema \\(${total - 1} of ${total} migrations\\)`));
+    const done = Object.keys(before).length;
+    expect((await refusal("sqlite:tasks.db")).message).toMatch(new RegExp(`^the database is at an older schema \\(${done} of ${total} migrations\\)`));
     const writer = await openSqliteStore(file);
     const task = makeTask();
     await writer.createTask(task);
@@ -68,6 +70,23 @@ describe("openStore(url, { readOnly: true })", () => {
     const reader = await openStore("sqlite:tasks.db", { readOnly: true, cwd: dir });
     expect(await reader.findTask({ fingerprint: task.fingerprint! })).toEqual({ ...task, version: 1 });
     await expect(reader.createTask(makeTask())).rejects.toThrow(/readonly/i);
+    await reader.close();
+  });
+
+  it("reads the workflow catalogue, and refuses a database from before the catalogue migration", async () => {
+    const file = join(dir, "catalogue.db");
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "0007"));
+    await (await openSqliteStore(file, { migrations: before })).close();
+    expect((await refusal("sqlite:catalogue.db")).message).toMatch(/^the database is at an older schema/);
+    const writer = await openSqliteStore(file);
+    await writer.createWorkflow({ id: "wf-1", owner: "acme" }, makeVersion("wf-1"));
+    await writer.replaceRepositoryWorkflows("acme/api", 1, [makeRepoWorkflow("acme/api", "wf-2", { installationId: 1 })]);
+    const listing = await writer.listCatalogue();
+    await writer.close();
+    const reader = await openStore("sqlite:catalogue.db", { readOnly: true, cwd: dir });
+    expect(await reader.listCatalogue()).toEqual(listing);
+    expect((await reader.getWorkflowVersion("wf-1"))?.seq).toBe(1);
+    await expect(reader.addWorkflowVersion("wf-1", 1, makeVersion("wf-1", { version: "2.0.0" }))).rejects.toThrow(/readonly/i);
     await reader.close();
   });
 });

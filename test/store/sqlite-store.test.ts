@@ -132,10 +132,13 @@ describe("SQLite migrations", () => {
       "kysely_migration",
       "kysely_migration_lock",
       "queue_state",
+      "repository_workflows",
       "run_logs",
       "run_waits",
       "runs",
       "schedules",
+      "stored_workflow_versions",
+      "stored_workflows",
       "tasks",
     ]);
     const raw = new Database(file, { readonly: true });
@@ -197,7 +200,7 @@ describe("SQLite migrations", () => {
 
   it("0006 adds the tasks table to a database at 0005 and keeps what was stored", async () => {
     const file = tempFile();
-    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== "0006_remediation_tasks"));
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "0006"));
     const old = await openSqliteStore(file, { migrations: before });
     await old.createRun(makeRun({ dedupeKey: "from-0005" }));
     await old.close();

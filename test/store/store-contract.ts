@@ -1,5 +1,7 @@
 import { afterEach, describe } from "vitest";
 import type { Store } from "../../src/domain/ports.js";
+import { catalogueContract } from "./contract/catalogue.js";
+import { catalogueListContract } from "./contract/catalogue-list.js";
 import { deliveryContract } from "./contract/deliveries.js";
 import { durabilityContract } from "./contract/durability.js";
 import { effectContract } from "./contract/effects.js";
@@ -64,5 +66,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
     durabilityContract(harness);
     scheduleContract(harness);
     taskContract(harness);
+    catalogueContract(harness);
+    catalogueListContract(harness);
   });
 }

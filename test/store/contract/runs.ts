@@ -225,5 +225,37 @@ export function runContract(h: ContractHarness): void {
       expect(await store.listRuns({ limit: 10_000 })).toHaveLength(500);
       expect((await store.listRuns({ limit: 1 }))[0]?.createdAt).toBe(at(509).toISOString());
     });
+
+    it("listRuns before a run: the page after it, newest first by createdAt then id; pages never repeat nor skip a run", async () => {
+      const store = await h.fresh();
+      // Three runs share one creation time: the id orders them.
+      const runs = [
+        makeRun({ id: "run-a", createdAt: at(1).toISOString(), repository: "acme/api" }),
+        makeRun({ id: "run-b", createdAt: at(2).toISOString(), repository: "acme/web" }),
+        makeRun({ id: "run-c", createdAt: at(2).toISOString(), repository: "acme/api" }),
+        makeRun({ id: "run-d", createdAt: at(2).toISOString(), repository: "acme/api" }),
+        makeRun({ id: "run-e", createdAt: at(3).toISOString(), repository: "acme/api" }),
+      ];
+      for (const run of runs) await store.createRun(run);
+      const ids = async (filter: Parameters<typeof store.listRuns>[0]) => (await store.listRuns(filter)).map((r) => r.id);
+      expect(await ids({ before: { createdAt: at(2).toISOString(), id: "run-d" } })).toEqual(["run-c", "run-b", "run-a"]);
+      expect(await ids({ before: { createdAt: at(2).toISOString(), id: "run-c" }, repository: "acme/api" })).toEqual(["run-a"]);
+      expect(await ids({ before: { createdAt: at(1).toISOString(), id: "run-a" } })).toEqual([]);
+      const walked: string[] = [];
+      for (let page = await store.listRuns({ limit: 2 }); page.length > 0; ) {
+        walked.push(...page.map((r) => r.id));
+        const last = page[page.length - 1]!;
+        page = await store.listRuns({ limit: 2, before: { createdAt: last.createdAt, id: last.id } });
+      }
+      expect(walked).toEqual(["run-e", "run-d", "run-c", "run-b", "run-a"]);
+    });
+
+    it("listRuns withoutLog: the runs whole but with log: []", async () => {
+      const store = await h.fresh();
+      const run = makeRun({ log: [{ ts: at(0).toISOString(), level: "info", message: "one" }, { ts: at(1).toISOString(), level: "warn", message: "two" }] });
+      await store.createRun(run);
+      expect(await store.listRuns({ withoutLog: true })).toEqual([{ ...run, log: [], version: 1 }]);
+      expect((await store.listRuns({ withoutLog: false }))[0]?.log).toEqual(run.log);
+    });
   });
 }
