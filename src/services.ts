@@ -9,6 +9,7 @@ import { emptyOperatorConfig, type OperatorConfig } from "./config/operator-conf
 import type { Delivery } from "./domain/events.js";
 import type { Clock, GitHubPort, GitHubPortFactory, Logger, Notifier, Store } from "./domain/ports.js";
 import { engineGiveUps, engineJobs } from "./engine/jobs.js";
+import { catalogueRecorder } from "./engine/org-wide.js";
 import { WorkflowSource } from "./engine/workflow-source.js";
 import { checkRunReporter } from "./github/check-reporter.js";
 import { octokitPort } from "./github/octokit-port.js";
@@ -60,7 +61,7 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   // The operator's scripts, sandboxed. With a known configuration, a workflow naming any other script is invalid.
   const scripts = config.scripts ? new SandboxScriptRunner(config.scripts) : undefined;
   const knownScripts = options.config ? new Set(Object.keys(config.scripts?.commands ?? {})) : undefined;
-  const source = new WorkflowSource(undefined, undefined, undefined, undefined, { knownScripts });
+  const source = new WorkflowSource(undefined, undefined, undefined, undefined, { knownScripts, onDefaultBranchRead: catalogueRecorder(options.store, clock, log) });
   const engineDeps = {
     store: options.store,
     clock,

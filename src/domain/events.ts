@@ -36,7 +36,19 @@ export interface TriggerEventMap {
   finding: { action: string; finding: Finding };
   rerun: { checkRunId: number; runId: string; headSha: string };
   /** `/governance run <workflow> [key=value…]`, the CLI or the API. Inputs are checked against the trigger's spec. */
-  manual: { workflow: string; inputs: Record<string, string>; actor: string; issueNumber?: number };
+  manual: {
+    workflow: string;
+    inputs: Record<string, string>;
+    actor: string;
+    issueNumber?: number;
+    /**
+     * `api`: started through the REST API, which checked the caller's role on the repository
+     * (its RBAC decides, so GitHub is not asked again) and told the caller `runId`, the id the
+     * run gets. Only the API makes such events: webhooks never do.
+     */
+    via?: "api";
+    runId?: string;
+  };
   /** A tick of an onSchedule trigger, for the workflow at `workflowPath` on the default branch. */
   schedule: { workflowPath: string; triggerIndex: number; scheduledFor: string };
   /** Something a waiting run may be waiting for: an approval, a closed issue, a resolved alert… */

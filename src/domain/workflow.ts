@@ -137,12 +137,16 @@ export interface WaitStep extends StepBase {
 
 export type Step = ActionStep | DecisionStep | ApprovalStep | WaitStep;
 
-/** A workflow as written in a `.governance/` file, after validation. */
+/** A workflow as written in a `.governance/` file (or kept by the app, org-wide), after validation. */
 export interface Workflow {
   id?: string;
   name: string;
   description?: string;
   version: string;
+  /** Org-wide workflows only: the account whose repositories it applies to. */
+  owner?: string;
+  /** Org-wide workflows only: which of the owner's repositories, by name or glob. */
+  repositories?: string[];
   triggers: Trigger[];
   steps: Step[];
   createdAt?: string;

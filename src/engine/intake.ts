@@ -11,6 +11,7 @@ import { matchWorkflow, triggerIO } from "../triggers/match.js";
 import { triggerTypesFor } from "../triggers/registry.js";
 import type { IntakeDeps } from "./intake-deps.js";
 import { newRun } from "./new-run.js";
+import { withOrgWide } from "./org-wide.js";
 import { selectedRun } from "./requested-runs.js";
 import { applySignal } from "./signals.js";
 
@@ -56,6 +57,8 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
     if (stored.status === "pending" || stored.status === "running") runs.push({ run: stored, held: held === true });
     else if (stored.deliveryId === delivery.id) finished.push(stored);
   };
+  // Read once per delivery, however many of its events need it.
+  let policy: ReturnType<typeof withOrgWide> | undefined;
   for (const [index, trigger] of delivery.triggers.entries()) {
     if (trigger.kind === "rerun") {
       const run = await rerun(delivery, trigger, deps);
@@ -68,8 +71,10 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
     }
     // Workflows act with the app's rights, so they come from the default branch only: a pull
     // request's base branch may be one anyone with push access made. The base branch only
-    // decides which `branches` filters match.
-    const folder = await deps.source.loadPolicy(github, delivery.repository);
+    // decides which `branches` filters match. The owner's org-wide workflows that name the
+    // repository come after the repository's own.
+    policy ??= withOrgWide(deps.store, deps.source.loadPolicy(github, delivery.repository, delivery.installationId), delivery.repository);
+    const folder = await policy;
     const io = triggerIO(delivery.repository, github);
     const selecting = triggerTypesFor(trigger.kind).find((d) => d.select);
     if (selecting) {

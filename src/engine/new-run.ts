@@ -17,7 +17,7 @@ export function newRun(delivery: Delivery, index: number, trigger: TriggerEvent,
   // run to the default branch head.
   const headSha = definitionFor(trigger)?.commit?.(trigger) ?? commit;
   return {
-    id: uuidv7(),
+    id: definitionFor(trigger)?.runId?.(trigger) ?? uuidv7(),
     workflowId: loaded.id,
     workflowName: loaded.workflow.name,
     workflowVersion: loaded.workflow.version,

@@ -31,6 +31,8 @@ export async function selectedRun(
     return undefined;
   }
   deps.log.warn(about, `${definition.type} run refused: ${selection.refused}`);
+  // Whoever asked was told the run's id (the API): the run exists, failed, and says why.
+  if (definition.runId?.(trigger) !== undefined) return refusedRun(newRun(delivery, index, trigger, placeholderEntry(trigger, definition), folder.commit, deps.clock), selection.refused, deps.clock);
   const discussion = definition.discussion?.(trigger);
   if (!discussion) return undefined;
   const repo = { owner: delivery.repository.owner, repo: delivery.repository.name };
@@ -43,4 +45,16 @@ export async function selectedRun(
     async () => ({ ...(await github.createComment(repo, discussion.number, text)) }),
   );
   return undefined;
+}
+
+/** A run refused before it started: failed at once, its log saying why. */
+function refusedRun(run: Run, why: string, clock: IntakeDeps["clock"]): Run {
+  const now = clock.now().toISOString();
+  return { ...run, status: "failed", finishedAt: now, log: [{ ts: now, level: "error", message: `run refused: ${why}` }] };
+}
+
+/** What a refused run names as its workflow: the reference it was asked for (it may name none that exists). */
+function placeholderEntry(trigger: TriggerEvent, definition: TriggerDefinition) {
+  const reference = trigger.kind === "manual" ? trigger.workflow : definition.type;
+  return { path: "", id: reference, workflow: { name: reference, version: "0.0.0", triggers: [], steps: [] } };
 }

@@ -3,6 +3,7 @@
  * it stops, replaying from the store after a conflict, and finishing it (succeeded, failed,
  * cancelled) on its check run.
  */
+import { workflowOrigin } from "../domain/stored-workflow.js";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import { RateLimitError } from "../domain/errors.js";
 import type { EffectDone, EffectLedger, NewJob, Store } from "../domain/ports.js";
@@ -107,7 +108,7 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
       if (err instanceof RateLimitError) return reschedule(run, err, deps);
       log("warn", `could not create the check run: ${errorMessage(err)}`);
     }
-    log("info", `run started: ${run.definition.name} ${run.definition.version} from ${run.workflowPath}@${run.workflowCommit.slice(0, 7)}`, { trigger: describeTrigger(trigger) });
+    log("info", `run started: ${run.definition.name} ${run.definition.version} from ${workflowOrigin(run)}`, { trigger: describeTrigger(trigger) });
     // Committed with what follows: the first action's "running", a wait, or the end.
     run = checkRunId === undefined ? starting : { ...starting, checkRunId };
   }

@@ -7,6 +7,9 @@ import { NonRetriableError } from "../domain/errors.js";
 import type { RepositoryInfo } from "../domain/events.js";
 import { JOB_PRIORITY, type Clock, type GitHubPort, type GitHubPortFactory, type Job, type Logger, type ScheduleEntry, type Store } from "../domain/ports.js";
 import { DEFAULT_TIMEZONE, nextTickAfter } from "../triggers/cron.js";
+import { orgWideWorkflows } from "./org-wide.js";
+import type { StoredWorkflow, StoredWorkflowVersion } from "../domain/stored-workflow.js";
+import type { Workflow } from "../domain/workflow.js";
 import type { LoadedWorkflow, WorkflowSource } from "./workflow-source.js";
 
 /** The job types of the schedule index (see `handlers/schedule-events.ts` for what enqueues them). */
@@ -52,7 +55,11 @@ export async function refreshRepositorySchedules(deps: ScheduleIndexDeps, github
   // Most repositories have no folder: one cheap request says so (and an empty repository,
   // which has no default branch yet, is not an error).
   const tree = await github.governanceTreeOid(repo, repository.defaultBranch);
-  const workflows = tree === undefined ? [] : (await deps.source.load(github, repository, repository.defaultBranch)).workflows;
+  const own = tree === undefined ? [] : (await deps.source.load(github, repository, repository.defaultBranch, installationId)).workflows;
+  // A folder that is gone leaves nothing in the API's catalogue either (a read reports itself).
+  if (tree === undefined) await deps.store.replaceRepositoryWorkflows(repository.fullName, installationId, []);
+  // The owner's org-wide workflows that name the repository are scheduled on it too.
+  const workflows = [...own, ...(await orgWideWorkflows(deps.store, repository))];
   const now = deps.clock.now();
   const entries = scheduleEntries(workflows, now, deps.log);
   await deps.store.replaceSchedules(repository, installationId, entries, now);
@@ -174,4 +181,24 @@ export async function queueUnindexedInstallations(store: Store, installationIds:
     await store.enqueue({ type: SCHEDULE_JOB_TYPES.refreshInstallation, payload: { installationId }, installationId, priority: JOB_PRIORITY.maintenance });
   }
   return unindexed.length;
+}
+
+/**
+ * After an org-wide workflow was saved: when its schedules may have changed (the new or the
+ * previous version has an onSchedule trigger), the schedule index of its installation is
+ * refreshed, so its ticks start (or stop) without waiting for an event. Without a known
+ * installation, the next refresh of the installation's index picks it up.
+ */
+export async function refreshSchedulesAfterSave(store: Pick<Store, "enqueue">, saved: { workflow: StoredWorkflow; version: StoredWorkflowVersion }, previous: Workflow | undefined, now: Date): Promise<boolean> {
+  const scheduled = (w: Workflow | undefined) => w?.triggers.some((t) => t.type === "onSchedule") ?? false;
+  const installationId = saved.workflow.installationId;
+  if (installationId === undefined || !(scheduled(saved.version.definition) || scheduled(previous))) return false;
+  return store.enqueue({
+    type: SCHEDULE_JOB_TYPES.refreshInstallation,
+    payload: { installationId },
+    runAt: now,
+    installationId,
+    priority: JOB_PRIORITY.maintenance,
+    key: `refreshInstallation:${installationId}:orgWide:${saved.workflow.id}:${saved.version.seq}`,
+  });
 }

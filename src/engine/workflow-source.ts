@@ -22,6 +22,14 @@ export function workflowIdFor(workflow: Workflow, repositoryId: number, path: st
   return workflow.id ?? uuidv5(`${repositoryId}:${path}`, WORKFLOW_ID_NAMESPACE);
 }
 
+export interface SourceOptions extends Pick<LoadOptions, "knownScripts"> {
+  /**
+   * Called after each read of a repository's default branch (not for cached answers): the API's
+   * catalogue of repository workflows is kept from it. Its failure is its own: the read stands.
+   */
+  onDefaultBranchRead?(repository: RepositoryInfo, installationId: number, folder: LoadedFolder): void;
+}
+
 export interface LoadedWorkflow {
   path: string;
   id: string;
@@ -53,8 +61,8 @@ export class WorkflowSource {
     private readonly policyTtlMs = DEFAULT_POLICY_TTL_MS,
     private readonly now: () => number = Date.now,
     maxCachedChars = CACHED_SOURCE_CHARS,
-    /** What files are validated against beyond the format: the operator's scripts, when known. */
-    private readonly options: LoadOptions = {},
+    /** What files are validated against beyond the format (the operator's scripts, when known), and who hears of a default branch read. */
+    private readonly options: SourceOptions = {},
   ) {
     this.parsed = new BoundedCache(maxCached, maxCachedChars);
     this.policies = new BoundedCache(maxCached, maxCachedChars);
@@ -66,11 +74,11 @@ export class WorkflowSource {
    * default branch (or a change of it) calls `forget`, and an entry older than the TTL is read
    * again in case such a webhook was missed.
    */
-  async loadPolicy(github: GitHubPort, repository: RepositoryInfo): Promise<LoadedFolder> {
+  async loadPolicy(github: GitHubPort, repository: RepositoryInfo, installationId?: number): Promise<LoadedFolder> {
     const key = repository.fullName.toLowerCase();
     const cached = this.policies.get(key);
     if (cached && cached.branch === repository.defaultBranch && this.now() - cached.at < this.policyTtlMs) return cached.folder;
-    const read = this.read(github, repository, repository.defaultBranch);
+    const read = this.read(github, repository, repository.defaultBranch, installationId);
     const policy: Policy = { branch: repository.defaultBranch, at: this.now(), folder: read.then((r) => r.folder) };
     this.policies.set(key, policy, ENTRY_CHARS);
     read.then(
@@ -87,12 +95,13 @@ export class WorkflowSource {
     this.policies.delete(repository.toLowerCase());
   }
 
-  async load(github: GitHubPort, repository: RepositoryInfo, ref: string): Promise<LoadedFolder> {
-    return (await this.read(github, repository, ref)).folder;
+  /** The folder at `ref`; with the installation given, a read of the default branch is reported (onDefaultBranchRead). */
+  async load(github: GitHubPort, repository: RepositoryInfo, ref: string, installationId?: number): Promise<LoadedFolder> {
+    return (await this.read(github, repository, ref, installationId)).folder;
   }
 
   /** The folder, with how many characters of workflow text it was parsed from. */
-  private async read(github: GitHubPort, repository: RepositoryInfo, ref: string): Promise<{ folder: LoadedFolder; chars: number }> {
+  private async read(github: GitHubPort, repository: RepositoryInfo, ref: string, installationId?: number): Promise<{ folder: LoadedFolder; chars: number }> {
     const folder = await github.readGovernanceFolder({ owner: repository.owner, repo: repository.name }, ref);
     const blobs = folder.files.filter((f) => isWorkflowFileName(f.path));
     const chars = blobs.reduce((sum, f) => sum + (f.text?.length ?? 0), 0);
@@ -100,7 +109,9 @@ export class WorkflowSource {
     const workflows = files
       .filter((f): f is WorkflowFile & { workflow: Workflow } => f.workflow !== undefined)
       .map((f) => ({ path: f.path, workflow: f.workflow, id: workflowIdFor(f.workflow, repository.id, f.path) }));
-    return { folder: { commit: folder.commit, treeOid: folder.treeOid, workflows, files }, chars };
+    const loaded: LoadedFolder = { commit: folder.commit, treeOid: folder.treeOid, workflows, files };
+    if (ref === repository.defaultBranch && installationId !== undefined) this.options.onDefaultBranchRead?.(repository, installationId, loaded);
+    return { folder: loaded, chars };
   }
 
   private parse(blob: GovernanceFileBlob): WorkflowFile {
@@ -109,7 +120,7 @@ export class WorkflowSource {
     const result =
       blob.text === undefined
         ? (sizeError(blob.path, blob.byteSize) ?? fileError(blob.path, "the file is not text"))
-        : loadWorkflow(blob.path, blob.text, this.options);
+        : loadWorkflow(blob.path, blob.text, { knownScripts: this.options.knownScripts });
     this.parsed.set(blob.oid, result, ENTRY_CHARS + (blob.text?.length ?? 0));
     return result;
   }

@@ -1,7 +1,11 @@
 /** Renders a run as its check run (name, title, conclusion, summary, log), pure and deterministic, and the Markdown escaping the renderers share. */
+import { clip, codeSpan, escapeMarkdown, fenceFor, markdownLink, oneLine, plainText, stripControls } from "./markdown.js";
+import { workflowOriginMarkdown } from "./render-origin.js";
 import type { CheckConclusion } from "../domain/ports.js";
 import type { LogEntry, Run, RunStatus, StepRecord, StepStatus } from "../domain/run.js";
 import { cutAtLine, defaultMarker, GITHUB_TEXT_LIMIT, truncate } from "./truncate.js";
+
+export { codeSpan, escapeMarkdown, fenceFor, markdownLink, plainText } from "./markdown.js";
 
 /** A run's check run, ready for the GitHub port: everything GitHub shows about the run. */
 export interface RunCheck {
@@ -112,7 +116,7 @@ function failingStep(run: Run): StepRecord | undefined {
 function renderSummary(run: Run, options: RenderRunOptions): string {
   const runRef = markdownLink(run.id, options.runUrl) || codeSpan(run.id);
   const lines = [
-    `**${escapeMarkdown(run.workflowName)}** version ${escapeMarkdown(run.workflowVersion)} from ${codeSpan(run.workflowPath)} at ${codeSpan(run.workflowCommit.slice(0, 7))} · run ${runRef}`,
+    `**${escapeMarkdown(run.workflowName)}** version ${escapeMarkdown(run.workflowVersion)} from ${workflowOriginMarkdown(run)} · run ${runRef}`,
   ];
   const elapsed = run.startedAt && run.finishedAt ? `, took ${formatElapsed(millisBetween(run.startedAt, run.finishedAt))}` : "";
   if (run.startedAt) lines.push("", `Started ${escapeMarkdown(displayTime(run.startedAt))}${elapsed}.`);
@@ -230,66 +234,6 @@ export function formatElapsed(ms: number): string {
   if (s < 3_600) return `${Math.floor(s / 60)}m ${s % 60}s`;
   if (s < 86_400) return `${Math.floor(s / 3_600)}h ${Math.floor((s % 3_600) / 60)}m`;
   return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3_600)}h`;
-}
-
-// --- Markdown that cannot be injected into ----------------------------------------------------
-
-/** C0/C1 controls (tab and newlines aside) and the bidirectional overrides behind "Trojan Source" spoofing. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-function stripControls(text: string): string {
-  return text.replace(CONTROLS, "");
-}
-
-function oneLine(text: string): string {
-  return stripControls(text.replace(/\r\n?|\n/g, " ⏎ "));
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/**
- * Inline Markdown for untrusted text (names, ids, messages): one line, with every character
- * that could start emphasis, a link, an image, HTML, math, a code span or a table cell
- * boundary backslash-escaped, so the text renders literally, also inside table cells.
- */
-export function escapeMarkdown(text: string): string {
-  return oneLine(text).replace(/[\\`*_[\]<>|~$&!]/g, "\\$&");
-}
-
-/** Plain text for fields GitHub does not render as Markdown (check name, title): one line, capped. */
-export function plainText(text: string, max: number): string {
-  return clip(oneLine(text).replace(/\s+/g, " ").trim(), max);
-}
-
-/** A code span that holds any text: the delimiter is longer than every backtick run inside. */
-export function codeSpan(text: string): string {
-  const content = oneLine(text).replace(/\|/g, "¦"); // a `|` splits table cells even inside code
-  const longest = Math.max(0, ...(content.match(/`+/g) ?? []).map((run) => run.length));
-  const tick = "`".repeat(longest + 1);
-  const pad = content.startsWith("`") || content.endsWith("`") ? " " : "";
-  return `${tick}${pad}${content}${pad}${tick}`;
-}
-
-/** A fence for a code block: longer than every backtick run in the content, so it cannot be closed early. */
-export function fenceFor(content: string): string {
-  const longest = Math.max(0, ...(content.match(/`{3,}/g) ?? []).map((run) => run.length));
-  return "`".repeat(Math.max(3, longest + 1));
-}
-
-/**
- * `[text](<url>)` for http(s) URLs without credentials; "" for anything else (a `javascript:`
- * URL, a URL with a token in it). Characters that could end the link or a table cell are
- * percent-encoded.
- */
-export function markdownLink(text: string, url: unknown): string {
-  if (typeof url !== "string" || !URL.canParse(url)) return "";
-  const parsed = new URL(url);
-  if ((parsed.protocol !== "https:" && parsed.protocol !== "http:") || parsed.username || parsed.password) return "";
-  const href = parsed.href.replace(/[^A-Za-z0-9\-._~:/?#@!$&'*+,;=%]/g, (c) => encodeURIComponent(c).replace(/[()']/g, (p) => `%${p.charCodeAt(0).toString(16).toUpperCase()}`));
-  return `[${escapeMarkdown(text)}](<${href}>)`;
 }
 
 function assertNever(value: never): never {

@@ -90,6 +90,8 @@ export interface TriggerDefinition<T extends TriggerType = TriggerType, K extend
    * events). Without one, each delivery makes its own run.
    */
   dedupeKey?(event: EventOf<K>, ids: { workflowId: string; deliveryId: string }): string;
+  /** The id the event's run must have, when whoever asked for it was told one already (a run started through the API). */
+  runId?(event: EventOf<K>): string | undefined;
   /** The commit the run's check run goes on, when not the default branch's head. */
   commit?(event: EventOf<K>): string | undefined;
   /** What the event is about across events (a finding's fingerprint): one issue per subject per step. */

@@ -13,6 +13,7 @@ import { toDisplayPath, toPointer, type DocPath } from "../domain/paths.js";
 import type { SourceMap } from "./source.js";
 import { stepEdges } from "./graph.js";
 import { checkNotifyStep } from "./notify-checks.js";
+import { checkOrigin } from "./origin-checks.js";
 import { triggerType } from "../triggers/registry.js";
 
 /**
@@ -23,14 +24,16 @@ import { triggerType } from "../triggers/registry.js";
  * Runs after the schema, so there are at most 200 steps; messages (and their "did you mean"
  * suggestions, which compare against every step id) are written only for the diagnostics kept.
  */
-export function compileChecks(workflow: Workflow, map: SourceMap, options: { knownScripts?: ReadonlySet<string> } = {}): Diagnostic[] {
+export function compileChecks(workflow: Workflow, map: SourceMap, options: { knownScripts?: ReadonlySet<string>; origin?: "repository" | "orgWide" } = {}): Diagnostic[] {
   const out: PendingDiagnostic[] = [];
   const report: Report = (path, message, severity = "error", offset) => {
     const span = offset === undefined ? map.spanAt(path) : map.spanOf(offset);
-    const where = `${toDisplayPath(path)}: `;
+    // The whole document's problems name no field.
+    const where = path.length === 0 ? "" : `${toDisplayPath(path)}: `;
     out.push({ severity, message: typeof message === "string" ? where + message : (suggest) => where + message(suggest), pointer: toPointer(path), ...span });
   };
 
+  checkOrigin(workflow, options.origin ?? "repository", report);
   const ids = checkStepIds(workflow, report);
   checkTargets(workflow, ids, report);
   // With duplicate ids the graph is ambiguous; its findings would only confuse.

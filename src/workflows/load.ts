@@ -18,6 +18,14 @@ export interface WorkflowFile {
 export interface LoadOptions {
   /** The scripts the operator's configuration lists; when given, a runScript step naming another is an error. */
   knownScripts?: ReadonlySet<string>;
+  /**
+   * Where the document lives: a repository's `.governance/` folder (the default), where `owner`
+   * and `repositories` have no place, or the app's store (an org-wide workflow: the API,
+   * `governance import`), where both are required.
+   */
+  origin?: "repository" | "orgWide";
+  /** The text's syntax, when the path's extension does not say it (a request body). */
+  format?: SourceFormat;
 }
 
 /** File names that hold workflows inside `.governance/`. */
@@ -54,7 +62,7 @@ export function loadWorkflow(path: string, content: Uint8Array | string, options
   text = text.replace(/^\uFEFF/, "");
   if (text.trim() === "") return fileError(path, "the file is empty; a workflow needs at least name, version, triggers and steps");
 
-  const format: SourceFormat = /\.json$/i.test(path) ? "json" : "yaml";
+  const format: SourceFormat = options.format ?? (/\.json$/i.test(path) ? "json" : "yaml");
   const parsed = parseSource(text, format);
   if (!parsed.ok) return { path, diagnostics: parsed.diagnostics };
   if (parsed.value === null || parsed.value === undefined) {

@@ -80,12 +80,12 @@ const STEP_FIELDS = "id, name, description, retry, timeout, maxRuns, continueOnE
 describe("misspelled keys, at every level", () => {
   it("nmae at the top level: one error, with the hint, and no separate 'missing name'", () => {
     const text = withConfig("      minSeverity: high").replace("name: Hints", "nmae: Hints");
-    expect(problems("k.yml", text)).toEqual(['1:1 /nmae unknown field "nmae" (did you mean "name"?); expected one of id, name, description, version, triggers, steps, createdAt, updatedAt']);
+    expect(problems("k.yml", text)).toEqual(['1:1 /nmae unknown field "nmae" (did you mean "name"?); expected one of id, name, description, owner, repositories, version, triggers, steps, createdAt, updatedAt']);
   });
 
   it("verison at the top level: the same", () => {
     const text = withConfig("      minSeverity: high").replace("version: 1.0.0", "verison: 1.0.0");
-    expect(problems("k.yml", text)).toEqual(['2:1 /verison unknown field "verison" (did you mean "version"?); expected one of id, name, description, version, triggers, steps, createdAt, updatedAt']);
+    expect(problems("k.yml", text)).toEqual(['2:1 /verison unknown field "verison" (did you mean "version"?); expected one of id, name, description, owner, repositories, version, triggers, steps, createdAt, updatedAt']);
   });
 
   it("nmae in a step, ocnfig in a trigger, bakcoff in a retry, chnanel in parameters", () => {
