@@ -11,6 +11,10 @@ import { parseSource } from "../workflows/source.js";
 import { parseDuration } from "../workflows/durations.js";
 import { scrubMessage } from "./redact.js";
 import { parseSize, validateOperatorConfig } from "./validate-operator-config.js";
+import type { ApiConfig, RawApi } from "./api-tokens.js";
+import { buildApi } from "./api-tokens.js";
+
+export type { ApiConfig, ApiTokenConfig, ApiTokenRole } from "./api-tokens.js";
 
 /** The environment variable that names the configuration file. */
 export const GOVERNANCE_CONFIG_ENV = "GOVERNANCE_CONFIG";
@@ -52,6 +56,8 @@ export interface OperatorConfig {
   readonly tasks?: { readonly dueMsBySeverity: Readonly<Partial<Record<Severity, number>>> };
   /** The scripts runScript may run; absent when the file has no `scripts` section. */
   readonly scripts?: ScriptsConfig;
+  /** The REST API's operator tokens; absent when the file has no `api` section. */
+  readonly api?: ApiConfig;
   readonly notify: {
     /** By channel name, such as `#sec-team`. */
     readonly channels: Readonly<Record<string, NotifyChannelConfig>>;
@@ -177,6 +183,7 @@ interface RawConfig {
   github?: { contentCreatesPerMinute?: number; contentCreatesPerHour?: number };
   scripts?: RawScripts;
   tasks?: { due?: Partial<Record<Severity, string>> };
+  api?: RawApi;
 }
 
 type RawScripts = { maxConcurrent?: number } & Record<string, { command: string[]; timeout?: string; maxOutput?: string; env?: string[]; idempotent?: boolean } | number | undefined>;
@@ -206,6 +213,7 @@ function build(raw: RawConfig): OperatorConfig {
   return Object.freeze({
     ...(due.length > 0 ? { tasks: Object.freeze({ dueMsBySeverity: Object.freeze(Object.fromEntries(due)) }) } : {}),
     ...(raw.scripts ? { scripts: buildScripts(raw.scripts) } : {}),
+    ...(raw.api ? { api: buildApi(raw.api) } : {}),
     notify: Object.freeze({ channels: Object.freeze(Object.fromEntries(channels)) }),
     engine: Object.freeze({ concurrency: raw.engine?.concurrency ?? ENGINE_DEFAULTS.concurrency }),
     github: Object.freeze({

@@ -13,6 +13,8 @@ import { closest, didYouMean } from "../domain/suggest.js";
 import { MAX_DURATION_MS, parseDuration } from "../workflows/durations.js";
 import { safeDisplayPath, showKey } from "./redact.js";
 import { webhookUrlProblem } from "./webhook-url.js";
+import type { RawApi } from "./api-tokens.js";
+import { apiTokenProblems } from "./api-tokens.js";
 
 /** Where the operator configuration's schema lives: `schema/operator-config.schema.json` at the package root. */
 export const OPERATOR_CONFIG_SCHEMA_URL = new URL("../../schema/operator-config.schema.json", import.meta.url);
@@ -59,6 +61,7 @@ export function validateOperatorConfig(value: unknown, map: SourceMap): Diagnost
     const ms = typeof text === "string" ? (parseDuration(text) ?? 0) : 0;
     if (ms <= 0 || ms > MAX_DURATION_MS) out.push(at(map, ["tasks", "due", severity], `tasks.due.${severity} must be longer than 0 and at most 366d`));
   }
+  for (const problem of apiTokenProblems((value as { api?: RawApi }).api)) out.push(at(map, [...problem.path], problem.message));
   return out;
 }
 
@@ -141,6 +144,10 @@ function describe(e: ErrorObject, map: SourceMap): Diagnostic | undefined {
     case "type": {
       const hint = path.length === 3 && path[1] === "channels" ? ' (write it as "#name": { webhookUrl: https://… })' : "";
       return at(map, path, `${subject} must be ${article(String(params.type))}, not ${kindOf(e.data)}${hint}`);
+    }
+    case "enum": {
+      const allowed = ((parent.enum ?? []) as unknown[]).map(String);
+      return at(map, path, `${subject} must be one of ${allowed.join(", ")}`);
     }
     case "minLength":
       return at(map, path, `${subject} must not be empty`);

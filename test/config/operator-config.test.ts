@@ -96,7 +96,7 @@ describe("parseOperatorConfig", () => {
   });
 
   it.each([
-    ["an unknown top-level field", `notfy:\n  channels: {}\n`, /^governance\.config\.yml:1:1: unknown field "notfy" \(did you mean "notify"\?\); expected one of notify, engine, github, scripts, tasks$/],
+    ["an unknown top-level field", `notfy:\n  channels: {}\n`, /^governance\.config\.yml:1:1: unknown field "notfy" \(did you mean "notify"\?\); expected one of notify, engine, github, scripts, tasks, api$/],
     ["a channel that is a URL, not a mapping", `notify:\n  channels:\n    "#sec": ${canary}\n`, /:3:13: notify\.channels\["#sec"\] must be a mapping, not a string/],
     ["a channel without webhookUrl", `notify:\n  channels:\n    "#sec": {}\n`, /:3:13: notify\.channels\["#sec"\]: missing required field "webhookUrl"/],
     ["http to a look-alike of localhost", `notify:\n  channels:\n    "#a": { webhookUrl: "http://127.0.0.1.hooks.example.test/services/CANARY-SECRET" }\n`, /must be an https URL/],
@@ -121,5 +121,64 @@ describe("parseOperatorConfig", () => {
     for (const host of ["127.0.0.1:9", "localhost", "[::1]:8443"]) {
       expect(parseOperatorConfig(`notify:\n  channels:\n    "#t": { webhookUrl: "http://${host}/h" }\n`).notify.channels["#t"]!.webhookUrl).toBe(`http://${host}/h`);
     }
+  });
+});
+
+describe("api.tokens", () => {
+  const HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  const OTHER = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+  const parse = (yaml: string) => parseOperatorConfig(yaml, "governance.config.yml");
+  const token = (fields: string) => `api:\n  tokens:\n    - { ${fields} }\n`;
+  const refused = (yaml: string) => failure(() => parse(yaml));
+
+  it("reads tokens, their hashes in lower case, roles and owners", () => {
+    expect(load("api-tokens.yml").api).toEqual({
+      tokens: [
+        { name: "ci-bot", sha256: HASH, role: "runner", owners: ["acme", "*"] },
+        { name: "audit.read_1", sha256: OTHER, role: "viewer", owners: ["acme", "Globex"] },
+      ],
+    });
+    expect(Object.isFrozen(load("api-tokens.yml").api!.tokens[0])).toBe(true);
+  });
+
+  it("is absent without an api section, and empty with an empty one", () => {
+    expect(parse("notify: {}\n")).not.toHaveProperty("api");
+    expect(parse("api: {}\n").api).toEqual({ tokens: [] });
+  });
+
+  it.each([
+    ["bad hex", token(`name: a, sha256: ${HASH.slice(0, 63)}x, role: viewer, owners: [acme]`), "governance.config.yml:3:26: api.tokens[0].sha256 must be the token's SHA-256 as 64 hex digits (never the token itself)"],
+    ["a short hash", token(`name: a, sha256: ${HASH.slice(0, 40)}, role: viewer, owners: [acme]`), "governance.config.yml:3:26: api.tokens[0].sha256 must be the token's SHA-256 as 64 hex digits"],
+    ["an unknown role", token(`name: a, sha256: ${HASH}, role: owner, owners: [acme]`), "governance.config.yml:3:98: api.tokens[0].role must be one of viewer, runner, admin"],
+    ["a role that is not text", token(`name: a, sha256: ${HASH}, role: 5, owners: [acme]`), "governance.config.yml:3:98: api.tokens[0].role must be one of viewer, runner, admin"],
+    ["empty owners", token(`name: a, sha256: ${HASH}, role: viewer, owners: []`), "governance.config.yml:3:114: api.tokens[0].owners must have at least 1 entry"],
+    ["a bad owner", token(`name: a, sha256: ${HASH}, role: viewer, owners: ["acme/repo"]`), "governance.config.yml:3:115: api.tokens[0].owners[0] must be a GitHub account login, or '*' for every account"],
+    ["a bad name", token(`name: "ci bot", sha256: ${HASH}, role: viewer, owners: [acme]`), "governance.config.yml:3:15: api.tokens[0].name must be 1-64 letters, digits, '.', '_' or '-' (such as ci-bot)"],
+    ["a name too long", token(`name: ${"a".repeat(65)}, sha256: ${HASH}, role: viewer, owners: [acme]`), "api.tokens[0].name must be 1-64 letters"],
+    ["an unknown field", token(`name: a, sha256: ${HASH}, role: viewer, owners: [acme], token: s3cret`), 'governance.config.yml:3:122: api.tokens[0]: unknown field "token"; expected one of name, sha256, role, owners'],
+    ["a missing hash", token("name: a, role: viewer, owners: [acme]"), 'governance.config.yml:3:7: api.tokens[0]: missing required field "sha256"'],
+    ["an unknown api field", "api:\n  tokenz: []\n", 'governance.config.yml:2:3: api: unknown field "tokenz" (did you mean "tokens"?); expected tokens'],
+    ["tokens as a mapping", "api:\n  tokens: { ci-bot: x }\n", "governance.config.yml:2:11: api.tokens must be a list, not a mapping"],
+  ])("refuses %s at its place", (_case, yaml, message) => {
+    const err = refused(yaml);
+    expect(err.message).toContain(message);
+    expect(err.problems).toHaveLength(1);
+    expect(err.message).not.toContain(HASH.slice(0, 40));
+    expect(err.message).not.toContain("s3cret");
+  });
+
+  it("refuses duplicate names (any case) and duplicate hashes (any case) at the later entry, quoting no hash", () => {
+    const err = failure(() => load("api-duplicate-token.yml"));
+    expect(err.problems.map((p) => [p.line, p.col, p.message])).toEqual([
+      [5, 15, 'api.tokens[1].name: the name "CI-bot" is already used by api.tokens[0]; each token needs its own'],
+      [6, 30, "api.tokens[2].sha256 is the same as api.tokens[0].sha256; each token needs its own"],
+    ]);
+    expect(err.message.toLowerCase()).not.toContain(HASH.slice(0, 16));
+  });
+
+  it("keeps a plain token written by mistake out of the message", () => {
+    const err = refused(token("name: a, sha256: ghp_CANARYCANARYCANARYCANARY, role: viewer, owners: [acme]"));
+    expect(err.message).toMatch(/api\.tokens\[0\]\.sha256 must be the token's SHA-256/);
+    expect(err.message).not.toContain("CANARY");
   });
 });
