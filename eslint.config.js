@@ -39,6 +39,7 @@ const SIDEWAYS = {
   "engine-thread.ts": ["services.ts"], // the engine thread builds the same services as the app
   "cli/": ["handlers/"], // the dry run maps a webhook event to a delivery exactly as the app does
   "http/": ["handlers/"], // the webhook middleware hands a checked body to the handlers' route and limits
+  "api/": ["http/"], // the REST API reads bodies with the webhook endpoint's bounded reader
   "actions/": ["workflows/"], // the notify action reads the notify rules of the workflow format
   "config/": ["workflows/"], // the operator config reuses the format's sources, paths and suggestions
   "notify/": ["config/"], // the notifier reads its webhook settings and redaction from the operator config

@@ -4,7 +4,12 @@
  * the default export opens the store, starts the engine (in its own thread or this one) and shuts it down gracefully.
  */
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import { createAuthenticator, githubApiBaseUrl } from "./api/auth/authenticator.js";
+import type { Authenticator } from "./api/caller.js";
 import { healthHandler } from "./api/health.js";
+import { restApi } from "./api/rest-api.js";
+import type { AppDirectory } from "./domain/app-directory.js";
+import { appDirectory } from "./github/app-directory.js";
 import { loadOperatorConfig } from "./config/operator-config.js";
 import type { WebhookLimits } from "./handlers/limits.js";
 import { registerWebhooks } from "./handlers/register.js";
@@ -35,7 +40,14 @@ export interface AppRuntime {
  */
 export function governanceApp(
   services: AppRuntime,
-  options: { startWorker?: boolean; appId?: number; /** Lower webhook bounds, for tests. */ webhookLimits?: Partial<WebhookLimits> } = {},
+  options: {
+    startWorker?: boolean;
+    appId?: number;
+    /** Lower webhook bounds, for tests. */
+    webhookLimits?: Partial<WebhookLimits>;
+    /** The REST API's credentials check and directory (default: GitHub user tokens only, and the Probot app's own credentials). */
+    api?: { authenticator?: Authenticator; directory?: AppDirectory; knownScripts?: ReadonlySet<string> };
+  } = {},
 ): ApplicationFunction {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions) => {
     const route = registerWebhooks(app, {
@@ -49,6 +61,17 @@ export function governanceApp(
     // own dispatch still serves app.receive).
     installWebhookMiddleware(app, { limits: options.webhookLimits, route });
     addHandler?.(healthHandler(VERSION));
+    addHandler?.(
+      restApi({
+        store: services.store,
+        clock: services.clock,
+        log: app.log,
+        authenticator: options.api?.authenticator ?? createAuthenticator({ tokens: [], github: { baseUrl: githubApiBaseUrl(process.env) } }),
+        directory: options.api?.directory ?? appDirectory(app),
+        wake: () => services.worker.notify(),
+        knownScripts: options.api?.knownScripts,
+      }),
+    );
     if (options.startWorker ?? true) {
       services.worker.start();
       services.scheduler.start();
@@ -90,7 +113,11 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
       await services.worker.stop({ graceMs: ms });
     };
   }
-  await governanceApp(runtime, { appId })(probot, options);
+  const api = {
+    authenticator: createAuthenticator({ tokens: config.api?.tokens ?? [], github: { baseUrl: githubApiBaseUrl(process.env) } }),
+    knownScripts: new Set(Object.keys(config.scripts?.commands ?? {})),
+  };
+  await governanceApp(runtime, { appId, api })(probot, options);
   // In the background: the server must not wait on GitHub to start listening.
   void indexExistingInstallations(probot, runtime);
   const stop = async (signal: string) => {
