@@ -1,5 +1,7 @@
-/** The `governance` CLI's dispatcher: picks the command (validate, run, runs), prints usage and version, and maps errors to exit statuses. */
+/** The `governance` CLI's dispatcher: picks the command (validate, run, runs, export, import), prints usage and version, and maps errors to exit statuses. */
 import { readFileSync } from "node:fs";
+import { exportCommand } from "./export.js";
+import { importCommand } from "./import.js";
 import { EXIT, UsageError, type CliIO } from "./io.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
@@ -14,6 +16,9 @@ Commands:
                        try workflows offline against a webhook payload
                        (or --manual <workflow>, or --schedule [--at <time>])
   runs [show <run-id>] list the runs the app has stored, or show one
+  export [--out DIR] [--format yaml|json] [--all-versions]
+                       write the org-wide workflows of the app's store to files
+  import FILE|DIR...   validate org-wide workflow files and store them
 
 Run "governance <command> --help" for a command's options.`;
 
@@ -23,6 +28,8 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   run: runCommand,
   runs: runsCommand,
+  export: exportCommand,
+  import: importCommand,
 };
 
 function version(): string {

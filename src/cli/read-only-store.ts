@@ -1,4 +1,4 @@
-// `governance runs`'s store: the app's database (DATABASE_URL, found as the app finds it), opened read-only.
+// The store of the commands that only read (`governance runs`, `governance export`): the app's database (DATABASE_URL, found as the app finds it), opened read-only.
 import { join } from "node:path";
 import type { Store } from "../domain/ports.js";
 import { DEFAULT_DATABASE_URL, openStore, ReadOnlyStoreError } from "../store/open-store.js";
@@ -15,13 +15,21 @@ export type RunReader = Pick<Store, "getRun" | "listRuns" | "close">;
  * refused with one line; it is never created, migrated or changed.
  */
 export async function openRunReader(env: Readonly<Record<string, string | undefined>>, cwd: string): Promise<RunReader> {
+  return openReadOnly(env, cwd, "runs");
+}
+
+/** The store read-only for `governance <command>`, refused with one line as openRunReader says. */
+export async function openReadOnly(env: Readonly<Record<string, string | undefined>>, cwd: string, command: string): Promise<Store> {
   const { url, where } = databaseUrl(env, cwd);
   try {
     return await openStore(url, { readOnly: true, cwd });
   } catch (err) {
     if (!(err instanceof ReadOnlyStoreError)) throw err;
+    // The read-only store's messages speak of `governance runs`, its first user.
+    let message = err.message.replace(/^DATABASE_URL /, "");
+    if (command !== "runs") message = message.replace("keeps the app's runs", "keeps the app's data").replace("governance runs never", `governance ${command} never`);
     // A problem of the URL itself is DATABASE_URL's; one of the file it names, where that URL was found.
-    throw new UserError(err.about === "url" ? "DATABASE_URL" : where, err.message.replace(/^DATABASE_URL /, ""));
+    throw new UserError(err.about === "url" ? "DATABASE_URL" : where, message);
   }
 }
 
@@ -30,7 +38,7 @@ export async function openRunReader(env: Readonly<Record<string, string | undefi
  * reads too), else the default. `where` says which, for messages; sqlite: URLs hold no
  * credentials, so it may show the URL (only a parse error could involve another scheme).
  */
-function databaseUrl(env: Readonly<Record<string, string | undefined>>, cwd: string): { url: string; where: string } {
+export function databaseUrl(env: Readonly<Record<string, string | undefined>>, cwd: string): { url: string; where: string } {
   const set = env.DATABASE_URL?.trim();
   if (set) return { url: set, where: `DATABASE_URL=${set}` };
   const fromFile = dotEnvValue(cwd, "DATABASE_URL")?.trim();
