@@ -26,7 +26,7 @@ describe("ARCHITECTURE.md", () => {
     expect(rows.length).toBeGreaterThanOrEqual(6);
     for (const [, names, file] of rows) {
       const source = readFileSync(`${ROOT}src/${file}`, "utf8");
-      for (const [, name] of names!.matchAll(/`(\w+)`/g)) expect(source, `${name} in ${file}`).toMatch(new RegExp(`export (?:const|function|class|type|interface) ${name}\\b`));
+      for (const [, name] of names!.matchAll(/`(\w+)`/g)) expect(source, `${name} in ${file}`).toMatch(new RegExp(`export (?:async function|const|function|class|type|interface) ${name}\\b`));
     }
   });
 });
