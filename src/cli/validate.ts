@@ -11,7 +11,7 @@ import { EXIT, UsageError, UserError, type CliIO } from "./io.js";
 import { oneLine } from "./user-error.js";
 import { parseFlags } from "./parse-flags.js";
 
-export const VALIDATE_USAGE = `Usage: governance validate [PATH...] [--format text|json] [--config <file>]
+export const VALIDATE_USAGE = `Usage: governance validate [PATH...] [--format text|json] [--config <file>] [--org-wide]
 
 Checks workflow files (.yml, .yaml, .json) and prints every problem as
 path:line:col: severity: message. PATH may be a file or a folder; the default
@@ -20,6 +20,8 @@ is .governance/ in the current directory.
 Options:
   --config <file>      the operator configuration (as GOVERNANCE_CONFIG names it for
                        the app): a runScript step must name one of its scripts
+  --org-wide           check org-wide workflow documents (for the REST API and
+                       governance import): owner and repositories are required
   --format text|json   output format (default text)
   -h, --help           show this help
 
@@ -30,7 +32,7 @@ Exit status: 0 every file is valid (warnings allowed), 1 a file is invalid,
 export async function validateCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseFlags({
     args,
-    options: { format: { type: "string", default: "text" }, config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { format: { type: "string", default: "text" }, config: { type: "string" }, "org-wide": { type: "boolean" }, help: { type: "boolean", short: "h" } },
     allowPositionals: true,
   });
   if (values.help) {
@@ -40,7 +42,10 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   if (values.format !== "text" && values.format !== "json") {
     throw new UsageError("--format", `unknown format "${values.format}"; expected text or json`);
   }
-  const options = values.config === undefined ? {} : { knownScripts: knownScripts(values.config, io.cwd) };
+  const options = {
+    ...(values.config === undefined ? {} : { knownScripts: knownScripts(values.config, io.cwd) }),
+    ...(values["org-wide"] ? { origin: "orgWide" as const } : {}),
+  };
   const files = await collectFiles(positionals.length > 0 ? positionals : [".governance"], io.cwd);
   const results: WorkflowFile[] = [];
   for (const file of files) results.push(await validateFile(file.display, file.absolute, options));

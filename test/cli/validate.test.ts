@@ -37,6 +37,21 @@ describe("governance validate", () => {
     expect(r.status).toBe(1);
   });
 
+  it("checks org-wide documents with --org-wide: owner and repositories required there, refused without the flag", () => {
+    const orgWide = VALID.replace("version: 1.0.0\n", "version: 1.0.0\nowner: acme\nrepositories: [\"*\"]\n");
+    const dir = workspace({ "policies/all.yml": orgWide, "policies/no-filter.yml": VALID.replace("version: 1.0.0\n", "version: 1.0.0\nowner: acme\n") });
+    const r = governance(["validate", "--org-wide", "policies"], dir);
+    expect(r.stdout.split("\n")).toEqual([
+      "policies/no-filter.yml:1:1: error: an org-wide workflow needs `repositories`: which of the owner's repositories it applies to, by name or glob ([\"*\"] for every one)",
+      "2 files checked: 1 valid, 1 invalid (1 error, 0 warnings)",
+      "",
+    ]);
+    expect(r.status).toBe(1);
+    const plain = governance(["validate", "policies/all.yml"], dir);
+    expect(plain.stdout).toContain("policies/all.yml:3:8: error: owner: `owner` belongs to org-wide workflows");
+    expect(plain.status).toBe(1);
+  });
+
   it("accepts files and folders, and exits 0 when there are only warnings", () => {
     const dir = workspace();
     cpSync(`${FIXTURES}workflows/valid`, join(dir, "valid"), { recursive: true });
