@@ -19,7 +19,7 @@ const OUTER_WORLD = [
 // its own floor, only what SIDEWAYS lists; above it, nothing.
 const FLOORS = [
   ["main.ts"],
-  ["index.ts", "engine-thread.ts", "services.ts"],
+  ["index.ts", "engine-thread.ts", "services.ts", "app-log.ts"],
   ["cli/", "handlers/", "api/", "http/"],
   ["github/", "engine/", "startup.ts"],
   ["workflows/", "store/", "queue/", "actions/", "config/", "notify/", "sandbox/", "watchdog.ts", "version.ts"],

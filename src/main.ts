@@ -1,6 +1,7 @@
 // Process entry for `npm start`: check the environment (with .env), then let Probot serve the app.
 import { setFlagsFromString } from "node:v8";
 import { run } from "probot";
+import { appLogger } from "./app-log.js";
 import { AppOctokit } from "./github/app-octokit.js";
 import governanceApp from "./index.js";
 import { loadDotEnv, startupProblem } from "./startup.js";
@@ -22,4 +23,5 @@ if (problem) {
   process.stderr.write(`governance: cannot start: ${problem}\n`);
   process.exit(2);
 }
-await run(governanceApp, { Octokit: AppOctokit });
+// Probot's own logger, but one that never writes a request's credentials (an API token).
+await run(governanceApp, { Octokit: AppOctokit, log: await appLogger(process.env) });
