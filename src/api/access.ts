@@ -22,7 +22,13 @@ export function roleOnWorkflow(caller: Caller, entry: CatalogueEntry): Promise<R
 export async function visibleWorkflow(deps: ApiDeps, caller: Caller, id: string): Promise<{ entry: CatalogueEntry; role: Role }> {
   if (id.length > 128) throw notFound(`workflow ${JSON.stringify(id.slice(0, 40))}…`);
   const stored = await deps.store.getStoredWorkflow(id);
-  const candidates: CatalogueEntry[] = stored ? [{ source: "api", workflow: stored }] : (await deps.store.findRepositoryWorkflows(id)).map((w) => ({ source: "repository", workflow: w }));
+  // Both sources, whatever the other holds: ids are not unique across them (a repository
+  // workflow's id is derived from public facts), so an org-wide workflow of one account must
+  // not hide another account's repository workflow with the same id.
+  const candidates: CatalogueEntry[] = [
+    ...(stored ? [{ source: "api" as const, workflow: stored }] : []),
+    ...(await deps.store.findRepositoryWorkflows(id)).map((w) => ({ source: "repository" as const, workflow: w })),
+  ];
   for (const entry of candidates) {
     const role = await roleOnWorkflow(caller, entry);
     if (atLeast(role, "viewer")) return { entry, role: role! };

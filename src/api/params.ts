@@ -33,9 +33,13 @@ export function enumParam<T extends string>(query: URLSearchParams, name: string
   return raw as T;
 }
 
-/** Refuses parameters a route does not know: a misspelt filter must not silently list everything. */
+/** Refuses parameters a route does not know, and one given twice: a misspelt or repeated filter must not silently list everything. */
 export function onlyParams(query: URLSearchParams, known: readonly string[]): void {
+  const seen = new Set<string>();
   for (const name of query.keys()) {
     if (!known.includes(name)) throw badQuery(name, `unknown parameter; this endpoint takes ${known.length ? known.join(", ") : "none"}`);
+    // `?limit=1&limit=500`: the reader would take the first and ignore the rest, silently.
+    if (seen.has(name)) throw badQuery(name, "is given more than once; give it once");
+    seen.add(name);
   }
 }

@@ -8,6 +8,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type { WorkflowFormat } from "../domain/stored-workflow.js";
 import { BodyBudget, nestedDeeperThan, readBody } from "../http/read-body.js";
+import { jsonSyntaxError } from "../workflows/source-syntax-errors.js";
 import { ApiError, badBody } from "./respond.js";
 
 /** The API's body bounds: a workflow document's 256 KiB and some room, 64 deep, 30 s to arrive, 16 MiB in flight for all requests. */
@@ -69,7 +70,10 @@ export async function readJsonObject<T>(req: IncomingMessage, schema: object): P
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw badBody("", `the body is not valid JSON: ${(err as Error).message}`);
+      // JSON.parse on Node 20 often does not say where: the workflow loader's scanner does (line and column).
+      const at = jsonSyntaxError(text, err as Error);
+      const message = `the body is not valid JSON: ${at.message.replace(/^JSON syntax error: /, "")} (line ${at.line}, column ${at.col})`;
+      throw new ApiError(400, `the body: ${message}`, [{ in: "body", pointer: "", line: at.line, col: at.col, message }]);
     }
   }
   let validate = compiled.get(schema);

@@ -79,7 +79,9 @@ export function apiRouter(routes: readonly Route[], deps: ApiDeps, extra: { open
       }
       const candidates = compiled.filter((r) => r.pattern.test(url.pathname));
       if (candidates.length === 0) throw new ApiError(404, `no such endpoint: ${url.pathname} (see /api/openapi.json)`);
-      const route = candidates.find((r) => r.method === req.method);
+      // HEAD is GET without the body (Node leaves the body out of a HEAD answer).
+      const method = req.method === "HEAD" ? "GET" : req.method;
+      const route = candidates.find((r) => r.method === method);
       if (!route) {
         const allow = candidates.map((r) => r.method).join(", ");
         throw new ApiError(405, `${req.method} is not allowed on ${url.pathname}: ${allow}`, [], { allow });

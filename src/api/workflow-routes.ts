@@ -4,13 +4,13 @@
  * access rules of access.ts. Repository workflows are listed and read, never written here.
  */
 import type { StoredWorkflow } from "../domain/stored-workflow.js";
-import { createOrgWide, updateOrgWide, type SaveResult } from "../engine/org-wide.js";
+import { createOrgWide, knownInstallation, updateOrgWide, type SaveResult } from "../engine/org-wide.js";
 import { refreshSchedulesAfterSave } from "../engine/schedule-index.js";
 import { atLeast, type Caller, type Role } from "./caller.js";
 import { requireRole, roleOnWorkflow, visibleWorkflow } from "./access.js";
 import { enumParam, idParam, limitParam, onlyParams, textParam } from "./params.js";
 import { readText } from "./request-body.js";
-import { ApiError, badQuery, invalidDocument, notFound } from "./respond.js";
+import { ApiError, badBody, badQuery, invalidDocument, notFound } from "./respond.js";
 import type { ApiDeps, Route, RouteContext } from "./router.js";
 import { repositoryWorkflowView, storedWorkflowView, workflowSummary } from "./views.js";
 
@@ -33,12 +33,12 @@ export const workflowRoutes: Route[] = [
       summary: "List the workflows the caller can see: org-wide ones and repository ones",
       description: "Ordered by id, a page at a time (`next` is the cursor of the next page). A page may hold fewer than `limit` entries when some are hidden from the caller.",
       parameters: [
-        { name: "name", in: "query", schema: { type: "string" }, description: "Only this name (any case)." },
-        { name: "version", in: "query", schema: { type: "string" }, description: "Only this (latest) version." },
-        { name: "owner", in: "query", schema: { type: "string" }, description: "Only this account's." },
+        { name: "name", in: "query", schema: { type: "string", minLength: 1, maxLength: 200 }, description: "Only this name (any case)." },
+        { name: "version", in: "query", schema: { type: "string", minLength: 1, maxLength: 256 }, description: "Only this (latest) version." },
+        { name: "owner", in: "query", schema: { type: "string", minLength: 1, maxLength: 100 }, description: "Only this account's." },
         { name: "installation", in: "query", schema: { type: "integer", minimum: 1 }, description: "Only this installation's." },
         { name: "source", in: "query", schema: { enum: ["api", "repository"] }, description: "Only org-wide (`api`) or only repository workflows." },
-        { name: "cursor", in: "query", schema: { type: "string" } },
+        { name: "cursor", in: "query", schema: { type: "string", minLength: 1, maxLength: 2000 }, description: "The `next` of the page before." },
         { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } },
       ],
       responses: { "200": { description: "A page of workflows.", ...json(ref("WorkflowPage")) }, ...errors(400, 401, 503) },
@@ -62,7 +62,7 @@ export const workflowRoutes: Route[] = [
     operation: {
       operationId: "getWorkflow",
       summary: "One workflow: its latest version, or the one `version` names",
-      parameters: [idParamDoc, { name: "version", in: "query", schema: { type: "string" }, description: "A version's semver (default the latest)." }],
+      parameters: [idParamDoc, { name: "version", in: "query", schema: { type: "string", minLength: 1, maxLength: 256 }, description: "A version's semver (default the latest)." }],
       responses: { "200": { description: "The workflow.", ...json(ref("Workflow")) }, ...errors(400, 401, 404, 503) },
     },
     handle: getWorkflow,
@@ -127,7 +127,13 @@ async function createWorkflow({ req, query, caller, deps }: RouteContext) {
   const body = await readText(req, ["json", "yaml"]);
   const result = await createOrgWide(deps.store, saveInput(body, caller, deps), {
     // The owner named must be one the caller administers: else it is as if it did not exist.
-    authorize: async (w) => requireOwnerAdmin(await caller.ownerRole(w.owner), w.owner, "creating a workflow"),
+    authorize: async (w) => {
+      requireOwnerAdmin(await caller.ownerRole(w.owner), w.owner, "creating a workflow");
+      // Ids are one namespace for every account: accepting a chosen one would tell whoever
+      // tries whether another account uses it. The app gives the id; `governance import`
+      // (the operator's, on the store itself) keeps the ids of exported files.
+      if (w.id !== undefined) throw badBody("/id", "an org-wide workflow's id is given by the app when it is created: leave `id` out (PUT /api/workflows/{id} updates one; governance import keeps exported ids)");
+    },
     installationId: (owner) => installationOf(deps, owner),
   });
   const saved = answerSave(result);
@@ -165,11 +171,17 @@ function requireOwnerAdmin(role: Role | undefined, owner: string, what: string):
   requireRole(role, "admin", what);
 }
 
-/** `If-Match: "1.2.0"`: the update is made only over that version (its seq); any other answers 409 at once. */
+/**
+ * `If-Match: "1.2.0"` (or a list of them, RFC 9110): the update is made only over the latest
+ * version (its seq), when the header names it; one that names none answers 409 at once.
+ */
 function ifMatchSeq(header: string | undefined, current: StoredWorkflow): number {
   if (header === undefined || header.trim() === "*") return current.versions;
-  const wanted = header.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
-  if (wanted !== current.version) throw new ApiError(409, `If-Match names version ${JSON.stringify(wanted)}, but the latest is ${current.version}: read it again and make the change over that`, [{ in: "header", name: "if-match", message: "is not the latest version" }]);
+  const wanted = header.split(",").map((tag) => tag.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1"));
+  if (!wanted.includes(current.version)) {
+    const named = wanted.map((w) => JSON.stringify(w)).join(", ");
+    throw new ApiError(409, `If-Match names version ${named}, but the latest is ${current.version}: read it again and make the change over that`, [{ in: "header", name: "if-match", message: "is not the latest version" }]);
+  }
   return current.versions;
 }
 
@@ -195,7 +207,5 @@ async function installationOf(deps: ApiDeps, owner: string): Promise<number | un
   } catch (err) {
     deps.log.warn({ owner, error: (err as Error).message }, "could not ask GitHub for the owner's installation");
   }
-  const seen = await deps.store.listCatalogue({ owners: [owner], source: "repository", limit: 1 });
-  const entry = seen.entries[0];
-  return entry?.source === "repository" ? entry.workflow.installationId : undefined;
+  return knownInstallation(deps.store, owner);
 }

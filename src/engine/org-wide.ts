@@ -120,7 +120,14 @@ export async function importOrgWide(store: Store, input: SaveInput): Promise<Sav
     id !== undefined
       ? (await store.getStoredWorkflow(id))?.id
       : (await store.latestWorkflowsOf(owner)).find((v) => v.definition.name.toLowerCase() === name.toLowerCase())?.workflowId;
-  return existingId === undefined ? create(store, input, valid, undefined) : update(store, existingId, input, valid, undefined, { earlierIsUnchanged: true });
+  return existingId === undefined ? create(store, input, valid, await knownInstallation(store, owner)) : update(store, existingId, input, valid, undefined, { earlierIsUnchanged: true });
+}
+
+/** The installation the store has seen for an owner's repositories (the catalogue's repository entries), if any. */
+export async function knownInstallation(store: Pick<Store, "listCatalogue">, owner: string): Promise<number | undefined> {
+  const seen = await store.listCatalogue({ owners: [owner], source: "repository", limit: 1 });
+  const entry = seen.entries[0];
+  return entry?.source === "repository" ? entry.workflow.installationId : undefined;
 }
 
 function versionOf(input: SaveInput, definition: Workflow & { id: string; repositories: string[] }) {

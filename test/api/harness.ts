@@ -6,16 +6,18 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
-import { pino } from "pino";
+import { pino, type Logger as PinoLogger } from "pino";
 import { Probot, ProbotOctokit, Server } from "probot";
 import { createAuthenticator } from "../../src/api/auth/authenticator.js";
 import type { ApiTokenConfig } from "../../src/config/operator-config.js";
 import type { AppDirectory } from "../../src/domain/app-directory.js";
 import type { RepositoryInfo } from "../../src/domain/events.js";
 import type { GovernanceFolder, Store } from "../../src/domain/ports.js";
+import type { RepositoryWorkflow } from "../../src/domain/stored-workflow.js";
 import { governanceApp } from "../../src/index.js";
 import { createServices, type Services } from "../../src/services.js";
 import { openStore } from "../../src/store/open-store.js";
+import { loadWorkflow } from "../../src/workflows/index.js";
 import { freePort } from "../helpers/app.js";
 import { FakeGitHub } from "../helpers/fake-github.js";
 
@@ -69,9 +71,19 @@ export const fakeDirectory: AppDirectory = {
   },
 };
 
-export async function startApi(options: { github?: FakeGitHub; directory?: AppDirectory } = {}): Promise<ApiHarness> {
-  const log = pino({ level: process.env.TEST_LOG ?? "silent" });
-  const store = await openStore("sqlite::memory:");
+export interface StartApiOptions {
+  github?: FakeGitHub;
+  directory?: AppDirectory;
+  /** The logger of the server, Probot and the app (default: silent, or TEST_LOG's level). */
+  log?: PinoLogger;
+  /** Wraps the store the app runs on (the harness's `store` is the wrapped one). */
+  wrapStore?: (store: Store) => Store;
+}
+
+export async function startApi(options: StartApiOptions = {}): Promise<ApiHarness> {
+  const log = options.log ?? pino({ level: process.env.TEST_LOG ?? "silent" });
+  const opened = await openStore("sqlite::memory:");
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const tokens: ApiTokenConfig[] = Object.values(TOKENS).map((t) => ({ name: t.name, role: t.role, owners: [...t.owners], sha256: sha(tokenOf(t)) }));
   const Configured = Probot.defaults({ appId: 1, privateKey, secret: "s", log, Octokit: TestOctokit });
   const server = new Server({ Probot: Configured, host: "127.0.0.1", port: await freePort(), log });
@@ -109,7 +121,7 @@ export async function startApi(options: { github?: FakeGitHub; directory?: AppDi
     async close() {
       await server.stop();
       await services.worker.stop();
-      await store.close();
+      await opened.close();
       nock.cleanAll();
       nock.enableNetConnect();
     },
@@ -139,4 +151,64 @@ export function orgWorkflowYaml(options: { owner?: string; name?: string; versio
     '        title: "Triage: ${{ inputs.reason }}"',
     "",
   ].join("\n");
+}
+
+/** An org-wide workflow document (YAML) whose runs wait at step `sign-off` for one of `approvers`, then open an issue. */
+export function approvalWorkflowYaml(options: { owner?: string; name?: string; approvers?: string[]; repositories?: string[] } = {}): string {
+  return [
+    `name: ${options.name ?? "Release sign-off"}`,
+    "version: 1.0.0",
+    `owner: ${options.owner ?? "acme"}`,
+    `repositories: ${JSON.stringify(options.repositories ?? ["*"])}`,
+    "triggers:",
+    "  - type: manual",
+    "steps:",
+    "  - id: sign-off",
+    "    type: approval",
+    `    approval: { approvers: ${JSON.stringify(options.approvers ?? ["alice"])} }`,
+    "  - id: ship",
+    "    type: action",
+    "    action:",
+    "      kind: createIssue",
+    "      parameters:",
+    '        title: "Shipped"',
+    "",
+  ].join("\n");
+}
+
+/** Records a repository workflow in the catalogue, as a read of the repository's default branch does (manual trigger, one issue). */
+export async function seedRepositoryWorkflow(store: Store, options: { repository?: string; id?: string; name?: string; installationId?: number } = {}): Promise<RepositoryWorkflow> {
+  const repository = options.repository ?? "acme/api";
+  const name = options.name ?? "Repository triage";
+  const text = [`name: ${name}`, "version: 2.0.0", "triggers:", "  - type: manual", "steps:", "  - id: open", "    type: action", "    action: { kind: createIssue, parameters: { title: x } }", ""].join("\n");
+  const loaded = loadWorkflow("triage.yml", text);
+  if (!loaded.workflow) throw new Error(loaded.diagnostics.map((d) => d.message).join("; "));
+  const entry: RepositoryWorkflow = {
+    id: options.id ?? `${repository.replace("/", "-")}-triage`,
+    repository,
+    installationId: options.installationId ?? (repository.startsWith("acme/") ? 42 : 43),
+    path: ".governance/triage.yml",
+    commit: "d".repeat(40),
+    name,
+    version: "2.0.0",
+    definition: loaded.workflow,
+    seenAt: "2026-01-01T00:00:00.000Z",
+  };
+  await store.replaceRepositoryWorkflows(repository, entry.installationId, [entry]);
+  return entry;
+}
+
+/** Creates an org-wide workflow through the API (with an admin operator token of its owner); its id. */
+export async function createOrgWorkflow(api: ApiHarness, yaml: string, token = tokenOf(TOKENS.acmeAdmin)): Promise<string> {
+  const created = await api.call("POST", "/api/workflows", { token, text: yaml, contentType: "application/yaml" });
+  if (created.status !== 201) throw new Error(`creating the workflow answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return created.body.id as string;
+}
+
+/** Starts a run through the API and lets the engine take it as far as it goes (a wait, or its end); the run's id. */
+export async function startRunAndDrain(api: ApiHarness, workflowId: string, body: unknown = { repository: "acme/api" }, token = tokenOf(TOKENS.acmeRunner)): Promise<string> {
+  const started = await api.call("POST", `/api/workflows/${encodeURIComponent(workflowId)}/run`, { token, body });
+  if (started.status !== 202) throw new Error(`starting the run answered ${started.status}: ${JSON.stringify(started.body)}`);
+  await api.services.worker.drain();
+  return started.body.runId as string;
 }

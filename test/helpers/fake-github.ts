@@ -36,7 +36,7 @@ export class FakeGitHub implements GitHubPort {
   async readGovernanceFolder(_repo?: RepoRef, _ref?: string): Promise<GovernanceFolder> {
     throw new Error("not used");
   }
-  async governanceTreeOid() {
+  async governanceTreeOid(): Promise<string | undefined> {
     return undefined;
   }
   async listPullRequestFiles() {
