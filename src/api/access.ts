@@ -18,8 +18,12 @@ export function roleOnWorkflow(caller: Caller, entry: CatalogueEntry): Promise<R
   return entry.source === "api" ? caller.ownerRole(entry.workflow.owner) : caller.repositoryRole(entry.workflow.repository);
 }
 
-/** The workflow with this id that the caller can see, with the caller's role on it; 404 otherwise. */
-export async function visibleWorkflow(deps: ApiDeps, caller: Caller, id: string): Promise<{ entry: CatalogueEntry; role: Role }> {
+/**
+ * The workflow with this id that the caller can see, with the caller's role on it; 404
+ * otherwise. With `repository`, a repository workflow of that repository comes first (one id
+ * may be declared in several repositories).
+ */
+export async function visibleWorkflow(deps: ApiDeps, caller: Caller, id: string, repository?: string): Promise<{ entry: CatalogueEntry; role: Role }> {
   if (id.length > 128) throw notFound(`workflow ${JSON.stringify(id.slice(0, 40))}…`);
   const stored = await deps.store.getStoredWorkflow(id);
   // Both sources, whatever the other holds: ids are not unique across them (a repository
@@ -29,6 +33,8 @@ export async function visibleWorkflow(deps: ApiDeps, caller: Caller, id: string)
     ...(stored ? [{ source: "api" as const, workflow: stored }] : []),
     ...(await deps.store.findRepositoryWorkflows(id)).map((w) => ({ source: "repository" as const, workflow: w })),
   ];
+  const preferred = repository?.toLowerCase();
+  if (preferred !== undefined) candidates.sort((a, b) => Number(inRepository(b, preferred)) - Number(inRepository(a, preferred)));
   for (const entry of candidates) {
     const role = await roleOnWorkflow(caller, entry);
     if (atLeast(role, "viewer")) return { entry, role: role! };
@@ -55,4 +61,8 @@ export function requireRole(role: Role, needed: Role, what: string): void {
 /** The id of the delivery a run started through the API is recorded under (a run's id names it). */
 export function apiRunDeliveryId(runId: string): string {
   return `api-run-${runId}`;
+}
+
+function inRepository(entry: CatalogueEntry, repository: string): boolean {
+  return entry.source === "repository" && entry.workflow.repository.toLowerCase() === repository;
 }

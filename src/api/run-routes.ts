@@ -117,8 +117,8 @@ export const runRoutes: Route[] = [
 
 async function startRun({ req, params, query, caller, deps }: RouteContext) {
   onlyParams(query, []);
-  const { entry } = await visibleWorkflow(deps, caller, params.id!);
   const body = await readJsonObject<{ repository?: string; inputs?: Record<string, string | number | boolean> }>(req, START_BODY);
+  const { entry } = await visibleWorkflow(deps, caller, params.id!, body.repository);
   const definition = entry.source === "repository" ? entry.workflow.definition : (await deps.store.getWorkflowVersion(entry.workflow.id))!.definition;
   let target: string;
   if (entry.source === "repository") {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fakeDirectory, FolderlessGitHub, orgWorkflowYaml, startApi, tokenOf, TOKENS, type ApiHarness } from "./harness.js";
+import { fakeDirectory, FolderlessGitHub, orgWorkflowYaml, seedRepositoryWorkflow, startApi, tokenOf, TOKENS, type ApiHarness } from "./harness.js";
 
 describe("REST API: a first pass", () => {
   let api: ApiHarness;
@@ -62,5 +62,25 @@ describe("REST API: runs of an org-wide workflow", () => {
     const runs = await api.call("GET", `/api/workflows/${id}/runs`, { token: tokenOf(TOKENS.acmeViewer) });
     expect(runs.body.runs.map((r: any) => r.id)).toEqual([runId]);
     expect((await api.call("GET", `/api/runs/${runId}`, { token: tokenOf(TOKENS.otherAdmin) })).status).toBe(404);
+  });
+});
+
+describe("REST API: one id declared in two repositories", () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi({ github: new FolderlessGitHub(), directory: fakeDirectory });
+  });
+  afterAll(async () => api.close());
+
+  it("starts the one of the repository named", async () => {
+    await seedRepositoryWorkflow(api.store, { repository: "acme/api", id: "shared-triage", name: "API triage" });
+    await seedRepositoryWorkflow(api.store, { repository: "acme/web", id: "shared-triage", name: "Web triage" });
+    const web = await api.call("POST", "/api/workflows/shared-triage/run", { token: tokenOf(TOKENS.acmeRunner), body: { repository: "acme/web" } });
+    expect(web.status, JSON.stringify(web.body)).toBe(202);
+    const fallback = await api.call("POST", "/api/workflows/shared-triage/run", { token: tokenOf(TOKENS.acmeRunner), body: {} });
+    expect(fallback.status).toBe(202);
+    const web2 = await api.store.getDelivery(`api-run-${web.body.runId}`);
+    const api2 = await api.store.getDelivery(`api-run-${fallback.body.runId}`);
+    expect([web2?.repository.fullName, api2?.repository.fullName]).toEqual(["acme/web", "acme/api"]);
   });
 });
