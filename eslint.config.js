@@ -19,10 +19,13 @@ const OUTER_WORLD = [
 // its own floor, only what SIDEWAYS lists; above it, nothing.
 const FLOORS = [
   ["main.ts"],
-  ["index.ts", "engine-thread.ts", "services.ts", "app-log.ts"],
+  ["index.ts", "engine-thread.ts", "services.ts", "app-log.ts", "worker-process.ts"],
   ["cli/", "handlers/", "api/", "http/"],
   ["github/", "engine/", "startup.ts"],
-  ["workflows/", "store/", "queue/", "actions/", "config/", "notify/", "sandbox/", "watchdog.ts", "version.ts"],
+  // The adapters, and beside them metrics/ (prom-client's registry behind domain/metrics-port.ts,
+  // the /metrics route, the engine thread's bridge): the composition root builds it, the ways in
+  // and the engine only ever call the port.
+  ["workflows/", "store/", "queue/", "actions/", "config/", "notify/", "sandbox/", "metrics/", "watchdog.ts", "version.ts"],
   // The trigger types (one module each, and their registry): the validator, the actions and the
   // engine ask them; they read events and findings below.
   ["triggers/"],
@@ -37,6 +40,7 @@ const FLOORS = [
 const SIDEWAYS = {
   "index.ts": ["engine-thread.ts", "services.ts"], // the composition root starts the engine thread and builds the services
   "engine-thread.ts": ["services.ts"], // the engine thread builds the same services as the app
+  "worker-process.ts": ["services.ts", "app-log.ts"], // a worker process builds the same services, logging as the app does
   "cli/": ["handlers/"], // the dry run maps a webhook event to a delivery exactly as the app does
   "http/": ["handlers/"], // the webhook middleware hands a checked body to the handlers' route and limits
   "api/": ["http/"], // the REST API reads bodies with the webhook endpoint's bounded reader
@@ -48,10 +52,10 @@ const SIDEWAYS = {
 
 /** Imports below a module that are not allowed all the same, and why. */
 const NOT_DOWN = {
-  // The store, the queue and the notifier are adapters (Postgres and pg-boss are planned), and
+  // The store, the queue, the notifier and the metrics are adapters (Postgres and pg-boss are planned), and
   // net/ is the notifier's and the GitHub adapter's transport: the engine reaches them through the
   // ports in domain/, never their implementation.
-  "engine/": { modules: ["store/", "queue/", "notify/", "sandbox/", "net/"], why: "the engine reaches adapters through the ports in domain/" },
+  "engine/": { modules: ["store/", "queue/", "notify/", "sandbox/", "metrics/", "net/"], why: "the engine reaches adapters through the ports in domain/" },
   // The inner layers do no HTTP (OUTER_WORLD): net/ is node:http(s) under another name.
   "workflows/": { modules: ["net/"], why: "inner layers do no HTTP: go through a port in domain/" },
   "actions/": { modules: ["net/"], why: "inner layers do no HTTP: go through a port in domain/" },

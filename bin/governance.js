@@ -10,8 +10,15 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-});
+// `governance worker` runs the engine's own process: loaded only for it.
+const worker = async (args, io) => (await import("../dist/worker-process.js")).runWorkerProcess(args, io);
+
+process.exitCode = await main(
+  process.argv.slice(2),
+  {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+  },
+  { worker },
+);

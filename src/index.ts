@@ -17,7 +17,7 @@ import { installWebhookMiddleware } from "./http/webhook-middleware.js";
 import type { ServiceOptions } from "./services.js";
 import type { Clock, Store } from "./domain/ports.js";
 import { startEngineThread } from "./engine-thread.js";
-import { shutdownGraceMsFromEnv } from "./startup.js";
+import { engineEnabled, shutdownGraceMsFromEnv } from "./startup.js";
 import { queueUnindexedInstallations } from "./engine/schedule-index.js";
 import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
 import { WriteGate } from "./store/write-gate.js";
@@ -87,7 +87,7 @@ export function governanceApp(
 export default async function app(probot: Probot, options: ApplicationFunctionOptions): Promise<void> {
   const config = loadOperatorConfig(process.env);
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const threaded = engineInThread(databaseUrl, process.env);
+  const threaded = engineEnabled(process.env) && engineInThread(databaseUrl, process.env);
   // With the engine in its own thread, a delivery's commit goes before the engine's next one.
   const gate = threaded ? WriteGate.createBuffer() : undefined;
   const store = await openStore(databaseUrl, gate ? { writeGate: new WriteGate(gate, "priority") } : {});
@@ -97,7 +97,13 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   const graceMs = shutdownGraceMsFromEnv(process.env);
   let stopEngine: (graceMs: number) => Promise<void>;
   let runtime: AppRuntime;
-  if (gate) {
+  if (!engineEnabled(process.env)) {
+    // A web-only process: it records deliveries and serves the API; `governance worker`
+    // processes on the same database execute them (they poll for new jobs).
+    runtime = { store, clock: { now: () => new Date() }, worker: { start() {}, notify() {} }, scheduler: { start() {} } };
+    stopEngine = async () => {};
+    probot.log.info("GOVERNANCE_ENGINE=off: this process runs no engine; governance worker processes execute the runs");
+  } else if (gate) {
     // The engine on its own thread and connection: acknowledging a webhook never waits on run work.
     const engine = startEngineThread(databaseUrl, probot.log, gate);
     runtime = { store, clock: { now: () => new Date() }, worker: engine, scheduler: { start() {} }, policyChanged: (repository) => engine.policyChanged(repository) };

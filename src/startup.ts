@@ -38,14 +38,25 @@ export function startupProblem(env: NodeJS.ProcessEnv): string | undefined {
     throw err;
   }
   // The other settings the app reads as it starts, each refused with its variable's name.
-  for (const check of [() => parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL), () => stallMsFromEnv(env), () => shutdownGraceMsFromEnv(env)]) {
+  for (const check of [() => parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL), () => stallMsFromEnv(env), () => shutdownGraceMsFromEnv(env), () => engineEnabled(env)]) {
     try {
       check();
     } catch (err) {
       return (err as Error).message;
     }
   }
+  if (!engineEnabled(env) && parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL).filename === ":memory:") {
+    return "GOVERNANCE_ENGINE=off with DATABASE_URL=sqlite::memory:: no worker process can reach this process's memory, so nothing would run; point DATABASE_URL at a file";
+  }
   return undefined;
+}
+
+/** Whether this process runs the engine: GOVERNANCE_ENGINE=off makes a web-only process (its runs are executed by `governance worker` processes). */
+export function engineEnabled(env: NodeJS.ProcessEnv): boolean {
+  const value = env.GOVERNANCE_ENGINE?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "on") return true;
+  if (value === "off") return false;
+  throw new Error(`GOVERNANCE_ENGINE must be on or off, not ${JSON.stringify(env.GOVERNANCE_ENGINE)}`);
 }
 
 /** How long a stop (SIGTERM, SIGINT) gives the jobs in hand, unless GOVERNANCE_SHUTDOWN_GRACE_SECONDS says otherwise: under `docker stop`'s 10 s. */

@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { ROOT, startProbotChild } from "./processes.mjs";
+import { ROOT, startProbotChild, startWorkerChild } from "./processes.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -58,6 +58,21 @@ export async function startApp({ standIn, workDir, name = "app", pacing = true, 
   const config = writeOperatorConfig(workDir, standIn, github);
   return startProbotChild({
     kind: "app",
+    standIn,
+    workDir,
+    name,
+    env: {
+      GOVERNANCE_CONFIG: config,
+      ...(pacing ? {} : { GOVERNANCE_PACING: "off", GOVERNANCE_CONCURRENCY: "64" }),
+      ...env,
+    },
+  });
+}
+
+/** `governance worker` with the app's operator configuration, on the app's database and stand-in (see startWorkerChild). */
+export async function startWorker({ standIn, workDir, name = "worker", pacing = true, github, env = {} }) {
+  const config = writeOperatorConfig(workDir, standIn, github);
+  return startWorkerChild({
     standIn,
     workDir,
     name,

@@ -1,10 +1,10 @@
 /* global fetch, AbortSignal */
-// Child processes of the benchmark: the app (`node dist/main.js`), the bare Probot app, the
+// Child processes of the benchmark: the app (`node dist/main.js`), `governance worker`, the bare Probot app, the
 // load generator and the bare Octokit client. Every child is registered here and killed when
 // the benchmark exits, however it exits (normal end, error, SIGINT, SIGTERM).
 import { fork, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -189,6 +189,41 @@ export async function startProbotChild({ kind = "app", standIn, workDir, name = 
     rss: () => rssOf(child.pid),
     stop: (graceMs) => stopChild(child, graceMs),
   };
+}
+
+/**
+ * Starts `governance worker` (the engine without a server) on the same database and stand-in
+ * as the app children: it has no port, so it counts as started once its log says so.
+ */
+export async function startWorkerChild({ standIn, workDir, name = "worker", env = {}, timeoutMs = 30_000 }) {
+  mkdirSync(workDir, { recursive: true });
+  const logPath = join(workDir, `${name}.log`);
+  const fullEnv = childEnv({
+    APP_ID,
+    PRIVATE_KEY: privateKey(),
+    GHE_HOST: standIn.host,
+    GHE_PROTOCOL: "http",
+    LOG_LEVEL: "info",
+    LOG_FORMAT: "json",
+    DATABASE_URL: `sqlite:${join(workDir, "bench.db")}`,
+    GOVERNANCE_STALL_SECONDS: "0",
+    ...env,
+  });
+  const child = register(spawn(process.execPath, [join(ROOT, "bin/governance.js"), "worker"], { cwd: workDir, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] }));
+  const log = createWriteStream(logPath);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker exited (${child.exitCode ?? child.signalCode}) before it started; log: ${tail(logPath)}`);
+    if (existsSync(logPath) && readFileSync(logPath, "utf8").includes("governance worker started")) break;
+    if (Date.now() > end) {
+      await stopChild(child, 500);
+      throw new Error(`the worker did not start within ${timeoutMs} ms; log: ${tail(logPath)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, pid: child.pid, logPath, alive: () => child.exitCode === null && child.signalCode === null, stop: (graceMs) => stopChild(child, graceMs) };
 }
 
 /**

@@ -19,10 +19,11 @@ Commands:
   export [--out DIR] [--format yaml|json] [--all-versions]
                        write the org-wide workflows of the app's store to files
   import FILE|DIR...   validate org-wide workflow files and store them
+  worker               execute runs over the app's database, without serving webhooks
 
 Run "governance <command> --help" for a command's options.`;
 
-type Command = (args: string[], io: CliIO) => Promise<number>;
+export type Command = (args: string[], io: CliIO) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
@@ -42,7 +43,7 @@ function version(): string {
  * mistake is one line on stderr, `governance: <where>: <what>`, exit status 2; anything else is
  * a bug, shown with its stack, exit status 1.
  */
-export async function main(argv: string[], io: CliIO): Promise<number> {
+export async function main(argv: string[], io: CliIO, processCommands: Record<string, Command> = {}): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(USAGE + "\n");
@@ -52,9 +53,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(version() + "\n");
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
+  // Commands that run the app's own processes (`worker`) come from the launcher: they sit above the CLI.
+  const commands = { ...COMMANDS, ...processCommands };
+  const command = commands[name];
   if (!command) {
-    io.stderr.write(`governance: ${name}: unknown command; expected one of ${Object.keys(COMMANDS).join(", ")} (see "governance --help")\n`);
+    io.stderr.write(`governance: ${name}: unknown command; expected one of ${Object.keys(commands).join(", ")} (see "governance --help")\n`);
     return EXIT.usage;
   }
   try {

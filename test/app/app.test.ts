@@ -79,6 +79,12 @@ describe("startup checks", () => {
     expect(startupProblem({ NODE_ENV: "production", WEBHOOK_SECRET: "s" })).toBeUndefined();
     expect(startupProblem({})).toBeUndefined();
   });
+  it("takes GOVERNANCE_ENGINE on or off, refuses anything else, and off with a database in this process's memory", () => {
+    expect(startupProblem({ GOVERNANCE_ENGINE: "off", DATABASE_URL: "sqlite:./x.db" })).toBeUndefined();
+    expect(startupProblem({ GOVERNANCE_ENGINE: "ON" })).toBeUndefined();
+    expect(startupProblem({ GOVERNANCE_ENGINE: "maybe" })).toBe('GOVERNANCE_ENGINE must be on or off, not "maybe"');
+    expect(startupProblem({ GOVERNANCE_ENGINE: "off", DATABASE_URL: "sqlite::memory:" })).toMatch(/no worker process can reach this process's memory/);
+  });
 });
 
 describe("npm start", () => {

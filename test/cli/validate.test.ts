@@ -120,7 +120,7 @@ describe("governance", () => {
   it("exits 2 on an unknown command", () => {
     const r = governance(["frobnicate"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('governance: frobnicate: unknown command; expected one of validate, run, runs, export, import (see "governance --help")\n');
+    expect(r.stderr).toBe('governance: frobnicate: unknown command; expected one of validate, run, runs, export, import, worker (see "governance --help")\n');
   });
 
   it("prints its version", () => {
