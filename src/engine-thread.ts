@@ -10,6 +10,7 @@ import { createProbot } from "probot";
 import { loadOperatorConfig } from "./config/operator-config.js";
 import { AppOctokit } from "./github/app-octokit.js";
 import { createServices } from "./services.js";
+import { reconcileIntervalMsFromEnv } from "./startup.js";
 import { openStore } from "./store/open-store.js";
 import { WriteGate } from "./store/write-gate.js";
 import { prepareSchemaValidator } from "./workflows/index.js";
@@ -94,7 +95,7 @@ async function runEngine(): Promise<void> {
   const probot = createProbot({ env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || "info" }, overrides: { Octokit: AppOctokit } });
   // The webhook thread's deliveries go first to the write lock.
   const store = await openStore(databaseUrl, writeGate ? { writeGate: new WriteGate(writeGate, "yield") } : {});
-  const services = createServices(probot, { store, config: loadOperatorConfig(process.env) });
+  const services = createServices(probot, { store, config: loadOperatorConfig(process.env), reconcileIntervalMs: reconcileIntervalMsFromEnv(process.env) });
   const stallMs = stallMsFromEnv(process.env);
   // A step that never yields stops this thread's loop, not the webhook server's: the watchdog
   // watches this loop too, and restarts the process the same way.
@@ -103,6 +104,7 @@ async function runEngine(): Promise<void> {
   prepareSchemaValidator();
   services.worker.start();
   services.scheduler.start();
+  await services.startMaintenance();
   parentPort!.on("message", (message: Message) => {
     if (message.type === "notify") services.worker.notify();
     if (message.type === "policyChanged") services.policyChanged(message.repository);

@@ -17,7 +17,7 @@ import { installWebhookMiddleware } from "./http/webhook-middleware.js";
 import type { ServiceOptions } from "./services.js";
 import type { Clock, Store } from "./domain/ports.js";
 import { startEngineThread } from "./engine-thread.js";
-import { engineEnabled, shutdownGraceMsFromEnv } from "./startup.js";
+import { engineEnabled, reconcileIntervalMsFromEnv, shutdownGraceMsFromEnv } from "./startup.js";
 import { queueUnindexedInstallations } from "./engine/schedule-index.js";
 import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
 import { WriteGate } from "./store/write-gate.js";
@@ -111,9 +111,10 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   } else {
     // Loaded only here: with the engine in its thread, this thread never holds the engine's code.
     const { createServices } = await import("./services.js");
-    const services = createServices(probot, { store, config } satisfies ServiceOptions);
+    const services = createServices(probot, { store, config, reconcileIntervalMs: reconcileIntervalMsFromEnv(process.env) } satisfies ServiceOptions);
     (await import("./workflows/index.js")).prepareSchemaValidator();
     runtime = services;
+    await services.startMaintenance();
     stopEngine = async (ms) => {
       await services.scheduler.stop();
       await services.worker.stop({ graceMs: ms });

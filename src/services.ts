@@ -17,7 +17,11 @@ import { pacedPort } from "./github/paced-port.js";
 import { Pacer } from "./github/pacer.js";
 import { reportValidation } from "./github/validation-reporter.js";
 import { WebhookNotifier } from "./notify/webhook-notifier.js";
+import { DEFAULT_RECONCILE_INTERVAL_MS, reconcileJobs, startReconcile } from "./engine/reconcile-jobs.js";
 import { Scheduler } from "./engine/scheduler.js";
+import { appHooks } from "./github/app-hooks.js";
+import { handledEvents } from "./handlers/delivery.js";
+import { SCHEDULE_EVENTS } from "./handlers/schedule-events.js";
 import { scheduleJobs } from "./engine/schedule-index.js";
 import { Worker } from "./queue/worker.js";
 import { SandboxScriptRunner } from "./sandbox/script-runner.js";
@@ -33,6 +37,8 @@ export interface Services {
   log: Logger;
   /** A repository's default-branch policy may have changed: read it again on the next delivery. */
   policyChanged(repository: string): void;
+  /** Queues the first of the periodic maintenance jobs (each queues its successor): where an engine runs, at its start. */
+  startMaintenance(): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -45,6 +51,8 @@ export interface ServiceOptions {
   githubFor?: GitHubPortFactory;
   /** Jobs at once (default: the operator configuration's engine.concurrency). */
   concurrency?: number;
+  /** How often missed webhook deliveries are looked for, in ms (default 10 minutes; 0: never). */
+  reconcileIntervalMs?: number;
 }
 
 /** The composition root's wiring: the engine's jobs on a worker, over the given store. */
@@ -77,16 +85,23 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   };
   const jobs = engineJobs(engineDeps);
   const schedules = scheduleJobs({ store: options.store, source, clock, log, githubFor });
+  // Missed webhook deliveries, asked of GitHub with the app's own credentials.
+  const handled = new Set<string>([...handledEvents(), ...SCHEDULE_EVENTS]);
+  const reconcileIntervalMs = options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
+  const reconcile = reconcileJobs({ hooks: appHooks(app), store: options.store, clock, log, handled: (event) => handled.has(event) }, { intervalMs: reconcileIntervalMs || DEFAULT_RECONCILE_INTERVAL_MS });
   const worker = new Worker({
     store: options.store,
-    handlers: { ...jobs, ...schedules },
+    handlers: { ...jobs, ...schedules, ...reconcile },
     onGiveUp: engineGiveUps(engineDeps),
     concurrency: options.concurrency ?? config.engine.concurrency,
     clock,
     log,
   });
   const scheduler = new Scheduler({ store: options.store, clock, log, wake: () => worker.notify() });
-  return { store: options.store, clock, notifier, worker, scheduler, log, policyChanged: (repository) => source.forget(repository) };
+  const startMaintenance = async () => {
+    if (reconcileIntervalMs > 0) await startReconcile(options.store, clock, reconcileIntervalMs);
+  };
+  return { store: options.store, clock, notifier, worker, scheduler, log, policyChanged: (repository) => source.forget(repository), startMaintenance };
 }
 
 /** Installation clients kept, most recently used last. */

@@ -38,7 +38,7 @@ export function startupProblem(env: NodeJS.ProcessEnv): string | undefined {
     throw err;
   }
   // The other settings the app reads as it starts, each refused with its variable's name.
-  for (const check of [() => parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL), () => stallMsFromEnv(env), () => shutdownGraceMsFromEnv(env), () => engineEnabled(env)]) {
+  for (const check of [() => parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL), () => stallMsFromEnv(env), () => shutdownGraceMsFromEnv(env), () => engineEnabled(env), () => reconcileIntervalMsFromEnv(env)]) {
     try {
       check();
     } catch (err) {
@@ -71,4 +71,15 @@ export function shutdownGraceMsFromEnv(env: NodeJS.ProcessEnv): number {
     throw new Error(`GOVERNANCE_SHUTDOWN_GRACE_SECONDS must be a number of seconds from 0 to 3600, not ${JSON.stringify(raw.slice(0, 20))}`);
   }
   return Math.round(seconds * 1000);
+}
+
+/** `GOVERNANCE_RECONCILE_MINUTES`: how often missed webhook deliveries are looked for, 0 (never) to 1440; unset means 10. */
+export function reconcileIntervalMsFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.GOVERNANCE_RECONCILE_MINUTES;
+  if (raw === undefined || raw.trim() === "") return 10 * 60_000;
+  const minutes = Number(raw);
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > 1440) {
+    throw new Error(`GOVERNANCE_RECONCILE_MINUTES must be a whole number of minutes from 0 (never) to 1440, not ${JSON.stringify(raw)}`);
+  }
+  return minutes * 60_000;
 }

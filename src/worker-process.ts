@@ -10,7 +10,7 @@ import { appLogger } from "./app-log.js";
 import { loadOperatorConfig } from "./config/operator-config.js";
 import { AppOctokit } from "./github/app-octokit.js";
 import { createServices } from "./services.js";
-import { loadDotEnv, shutdownGraceMsFromEnv, startupProblem } from "./startup.js";
+import { loadDotEnv, reconcileIntervalMsFromEnv, shutdownGraceMsFromEnv, startupProblem } from "./startup.js";
 import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
 import { startWatchdog, stallMsFromEnv } from "./watchdog.js";
 import { prepareSchemaValidator } from "./workflows/index.js";
@@ -52,12 +52,13 @@ export async function runWorkerProcess(args: readonly string[], io: Output, env:
   const log = await appLogger(env);
   const probot = createProbot({ env: { ...env, LOG_LEVEL: env.LOG_LEVEL || "info" }, overrides: { Octokit: AppOctokit, log } });
   const store = await openStore(databaseUrl);
-  const services = createServices(probot, { store, config: loadOperatorConfig(env), log });
+  const services = createServices(probot, { store, config: loadOperatorConfig(env), log, reconcileIntervalMs: reconcileIntervalMsFromEnv(env) });
   const stallMs = stallMsFromEnv(env);
   const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs, message: `governance worker: no progress for ${stallMs} ms; killing the process so that it is restarted` });
   prepareSchemaValidator();
   services.worker.start();
   services.scheduler.start();
+  await services.startMaintenance();
   log.info({ pid: process.pid }, "governance worker started");
   const graceMs = shutdownGraceMsFromEnv(env);
   await new Promise<void>((resolve) => {

@@ -13,3 +13,10 @@ export interface ProbotChild {
   stop(graceMs?: number): Promise<void>;
 }
 export function installExitHooks(onSignal?: (signal: string) => void): void;
+export interface WorkerChild {
+  child: ChildProcess;
+  pid: number | undefined;
+  logPath: string;
+  alive(): boolean;
+  stop(graceMs?: number): Promise<void>;
+}

@@ -13,6 +13,7 @@
 //
 //   POST  /app/installations/:id/access_tokens          token (encodes the installation) + expires_at in 1 h
 //   GET   /app/installations                            paginated (Link header), `installations` of them
+//   GET   /app/hook/deliveries                          the app's webhook deliveries: always none
 //   GET   /installation/repositories                    the installation's repositories (naming.mjs)
 //   POST  /graphql                                      the folder listing, tree oid and blob text queries
 //   GET   /repos/:o/:r/contents/.governance[/file]      the same folder through the Contents API
@@ -162,6 +163,8 @@ export async function startGitHubStandIn(options = {}) {
   const routes = [
     ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, "POST /app/installations/{id}/access_tokens", accessToken],
     ["GET", /^\/app\/installations$/, "GET /app/installations", listInstallations],
+    // The app's webhook deliveries (the reconcile job's list): none failed here.
+    ["GET", /^\/app\/hook\/deliveries$/, "GET /app/hook/deliveries", () => [200, []]],
     ["GET", /^\/app$/, "GET /app", () => [200, { id: 1, slug: "governance-bench", name: "Governance (bench)", owner: { login: "bench" } }]],
     ["GET", /^\/installation\/repositories$/, "GET /installation/repositories", listInstallationRepositories],
     ["POST", /^\/graphql$/, "POST /graphql", graphql],
