@@ -40,6 +40,8 @@ export interface DeliveriesTable {
   triggers: string;
   repository_info: string;
   received_at: string;
+  /** When retention replaced the payload with the pruned marker (migration 0008); NULL while it is kept. */
+  payload_pruned_at: string | null;
 }
 
 export interface RunsTable {
@@ -68,6 +70,8 @@ export interface RunsTable {
   cancel_requested: string | null;
   /** Counts commits: every commit is conditional on the version its writer read. */
   version: number;
+  /** When retention deleted the finished run's log lines (migration 0008); NULL while they are kept. */
+  log_pruned_at: string | null;
 }
 
 /** The wait index: one row per thing a waiting step waits for, kept in step with the run by commitRun. */
