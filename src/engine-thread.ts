@@ -9,6 +9,8 @@ import { isMainThread, parentPort, Worker as Thread, workerData } from "node:wor
 import { createProbot } from "probot";
 import { loadOperatorConfig } from "./config/operator-config.js";
 import { AppOctokit } from "./github/app-octokit.js";
+import { createMetrics } from "./metrics/prom-metrics.js";
+import { answerMetricsRequest, EngineMetricsClient, isMetricsRequest, type MetricsJson, type MetricsRequest } from "./metrics/thread-bridge.js";
 import { createServices } from "./services.js";
 import { reconcileIntervalMsFromEnv } from "./startup.js";
 import { openStore } from "./store/open-store.js";
@@ -33,9 +35,13 @@ export interface EngineThread {
    * recorded, or, past `graceMs`, are cut off at a safe point and put back in the queue.
    */
   stop(graceMs?: number): Promise<void>;
+  /** The engine thread's metrics (its registry as JSON), or undefined when it did not answer in time. */
+  metrics(): Promise<MetricsJson | undefined>;
+  /** When the thread last said it is alive (every ENGINE_BEAT_MS while its event loop turns), in ms since the epoch. */
+  lastBeat(): number | undefined;
 }
 
-type Message = { type: "notify" } | { type: "stop"; graceMs?: number } | { type: "policyChanged"; repository: string };
+type Message = { type: "notify" } | { type: "stop"; graceMs?: number } | { type: "policyChanged"; repository: string } | MetricsRequest;
 
 /**
  * The engine thread's young generation, in MB (V8 splits it into two semi-spaces and a space
@@ -50,9 +56,20 @@ const ENGINE_YOUNG_GENERATION_MB = 24;
 export function startEngineThread(databaseUrl: string, log: { error(obj: Record<string, unknown>, msg: string): void }, writeGate?: SharedArrayBuffer): EngineThread {
   let stopping = false;
   let thread: Thread | undefined;
+  // The thread's answers to /metrics scrapes come back on its message port.
+  /** When the engine thread last said it was alive (its event loop turns). */
+  let lastBeat: number | undefined;
+  const metricsClient = new EngineMetricsClient((request) => {
+    if (!thread) throw new Error("the engine thread is not running");
+    thread.postMessage(request satisfies Message);
+  });
   const spawn = () => {
     const t = new Thread(new URL(import.meta.url), { workerData: { databaseUrl, writeGate }, resourceLimits: { maxYoungGenerationSizeMb: ENGINE_YOUNG_GENERATION_MB } });
     t.on("error", (err) => log.error({ err }, "the engine thread failed"));
+    t.on("message", (message: unknown) => {
+      if ((message as { type?: unknown } | null)?.type === "alive") lastBeat = Date.now();
+      else metricsClient.receive(message);
+    });
     t.on("exit", (code) => {
       if (stopping) return;
       // A failure of the engine must not leave the app answering webhooks that nobody works
@@ -75,6 +92,8 @@ export function startEngineThread(databaseUrl: string, log: { error(obj: Record<
     policyChanged(repository) {
       thread?.postMessage({ type: "policyChanged", repository } satisfies Message);
     },
+    metrics: () => metricsClient.request(),
+    lastBeat: () => lastBeat,
     async stop(graceMs) {
       stopping = true;
       const t = thread;
@@ -95,7 +114,9 @@ async function runEngine(): Promise<void> {
   const probot = createProbot({ env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || "info" }, overrides: { Octokit: AppOctokit } });
   // The webhook thread's deliveries go first to the write lock.
   const store = await openStore(databaseUrl, writeGate ? { writeGate: new WriteGate(writeGate, "yield") } : {});
-  const services = createServices(probot, { store, config: loadOperatorConfig(process.env), reconcileIntervalMs: reconcileIntervalMsFromEnv(process.env) });
+  // This thread's counters (runs, steps, GitHub calls): the main thread asks for them on each scrape.
+  const metrics = createMetrics();
+  const services = createServices(probot, { store, config: loadOperatorConfig(process.env), reconcileIntervalMs: reconcileIntervalMsFromEnv(process.env), metrics });
   const stallMs = stallMsFromEnv(process.env);
   // A step that never yields stops this thread's loop, not the webhook server's: the watchdog
   // watches this loop too, and restarts the process the same way.
@@ -105,7 +126,11 @@ async function runEngine(): Promise<void> {
   services.worker.start();
   services.scheduler.start();
   await services.startMaintenance();
+  // Readiness (/readyz) asks whether this thread's loop still turns.
+  parentPort!.postMessage({ type: "alive" });
+  setInterval(() => parentPort!.postMessage({ type: "alive" }), ENGINE_BEAT_MS).unref();
   parentPort!.on("message", (message: Message) => {
+    if (isMetricsRequest(message)) void answerMetricsRequest(metrics.registry, message, parentPort!);
     if (message.type === "notify") services.worker.notify();
     if (message.type === "policyChanged") services.policyChanged(message.repository);
     if (message.type === "stop") {
@@ -119,6 +144,9 @@ async function runEngine(): Promise<void> {
     }
   });
 }
+
+/** How often the engine thread says it is alive; /readyz counts it stalled after six missed beats. */
+export const ENGINE_BEAT_MS = 5_000;
 
 /** How much lower the engine thread's CPU priority is than the server's (a nice value). */
 const ENGINE_NICENESS = 10;

@@ -7,6 +7,7 @@ import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "pr
 import { createAuthenticator, githubApiBaseUrl } from "./api/auth/authenticator.js";
 import type { Authenticator } from "./api/caller.js";
 import { healthHandler } from "./api/health.js";
+import { heartbeatAlive, readyHandler } from "./api/ready.js";
 import { restApi } from "./api/rest-api.js";
 import type { AppDirectory } from "./domain/app-directory.js";
 import { appDirectory } from "./github/app-directory.js";
@@ -16,7 +17,11 @@ import { registerWebhooks } from "./handlers/register.js";
 import { installWebhookMiddleware } from "./http/webhook-middleware.js";
 import type { ServiceOptions } from "./services.js";
 import type { Clock, Store } from "./domain/ports.js";
-import { startEngineThread } from "./engine-thread.js";
+import { ENGINE_BEAT_MS, startEngineThread } from "./engine-thread.js";
+import type { Metrics } from "./domain/metrics-port.js";
+import { metricsHandler } from "./metrics/metrics-handler.js";
+import { createMetrics } from "./metrics/prom-metrics.js";
+import { metricsText, type MetricsText } from "./metrics/thread-bridge.js";
 import { engineEnabled, reconcileIntervalMsFromEnv, shutdownGraceMsFromEnv } from "./startup.js";
 import { queueUnindexedInstallations } from "./engine/schedule-index.js";
 import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
@@ -32,6 +37,8 @@ export interface AppRuntime {
   scheduler: { start(): void };
   /** Tells the engine a repository's default-branch policy may have changed. */
   policyChanged?(repository: string): void;
+  /** Whether this process's engine is alive, for /readyz (absent: it runs on the server's own loop, or there is none). */
+  workerAlive?(): boolean;
 }
 
 /**
@@ -47,6 +54,8 @@ export function governanceApp(
     webhookLimits?: Partial<WebhookLimits>;
     /** The REST API's credentials check and directory (default: GitHub user tokens only, and the Probot app's own credentials). */
     api?: { authenticator?: Authenticator; directory?: AppDirectory; knownScripts?: ReadonlySet<string> };
+    /** Where deliveries are counted, and what `GET /metrics` serves (absent: no /metrics route). */
+    metrics?: { recorder: Metrics; read: () => Promise<MetricsText> };
   } = {},
 ): ApplicationFunction {
   return (app: Probot, { addHandler }: ApplicationFunctionOptions) => {
@@ -56,11 +65,20 @@ export function governanceApp(
       wake: () => services.worker.notify(),
       appId: options.appId,
       policyChanged: (repository) => services.policyChanged?.(repository),
+      metrics: options.metrics?.recorder,
     });
     // The server's webhook endpoint: bounded and quiet, and straight to the handlers (Probot's
     // own dispatch still serves app.receive).
     installWebhookMiddleware(app, { limits: options.webhookLimits, route });
     addHandler?.(healthHandler(VERSION));
+    addHandler?.(
+      readyHandler(
+        { database: () => services.store.ping(), migrations: () => services.store.migrationsApplied(), workerAlive: () => services.workerAlive?.() ?? true },
+        { log: app.log },
+      ),
+    );
+    // Prometheus, on the app's port: counts and statuses only, no secrets (see metrics-handler.ts).
+    if (options.metrics) addHandler?.(metricsHandler(options.metrics.read));
     addHandler?.(
       restApi({
         store: services.store,
@@ -95,6 +113,9 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   const stallMs = stallMsFromEnv(process.env);
   const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs });
   const graceMs = shutdownGraceMsFromEnv(process.env);
+  // This thread's metrics: deliveries, the process, and the store's figures (read on each scrape).
+  const metrics = createMetrics({ processMetrics: true, figures: store });
+  let readMetrics = metricsText(metrics.registry);
   let stopEngine: (graceMs: number) => Promise<void>;
   let runtime: AppRuntime;
   if (!engineEnabled(process.env)) {
@@ -106,12 +127,21 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
   } else if (gate) {
     // The engine on its own thread and connection: acknowledging a webhook never waits on run work.
     const engine = startEngineThread(databaseUrl, probot.log, gate);
-    runtime = { store, clock: { now: () => new Date() }, worker: engine, scheduler: { start() {} }, policyChanged: (repository) => engine.policyChanged(repository) };
+    readMetrics = metricsText(metrics.registry, () => engine.metrics());
+    runtime = {
+      store,
+      clock: { now: () => new Date() },
+      worker: engine,
+      scheduler: { start() {} },
+      policyChanged: (repository) => engine.policyChanged(repository),
+      // Stalled after six missed beats: the thread's loop has not turned for 30 s.
+      workerAlive: heartbeatAlive(() => engine.lastBeat(), 6 * ENGINE_BEAT_MS),
+    };
     stopEngine = (ms) => engine.stop(ms);
   } else {
     // Loaded only here: with the engine in its thread, this thread never holds the engine's code.
     const { createServices } = await import("./services.js");
-    const services = createServices(probot, { store, config, reconcileIntervalMs: reconcileIntervalMsFromEnv(process.env) } satisfies ServiceOptions);
+    const services = createServices(probot, { store, config, reconcileIntervalMs: reconcileIntervalMsFromEnv(process.env), metrics } satisfies ServiceOptions);
     (await import("./workflows/index.js")).prepareSchemaValidator();
     runtime = services;
     await services.startMaintenance();
@@ -124,7 +154,7 @@ export default async function app(probot: Probot, options: ApplicationFunctionOp
     authenticator: createAuthenticator({ tokens: config.api?.tokens ?? [], github: { baseUrl: githubApiBaseUrl(process.env) } }),
     knownScripts: new Set(Object.keys(config.scripts?.commands ?? {})),
   };
-  await governanceApp(runtime, { appId, api })(probot, options);
+  await governanceApp(runtime, { appId, api, metrics: { recorder: metrics, read: readMetrics } })(probot, options);
   // In the background: the server must not wait on GitHub to start listening.
   void indexExistingInstallations(probot, runtime);
   const stop = async (signal: string) => {

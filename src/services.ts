@@ -8,6 +8,8 @@ import { ACTIONS } from "./actions/index.js";
 import { emptyOperatorConfig, type OperatorConfig } from "./config/operator-config.js";
 import type { Delivery } from "./domain/events.js";
 import type { Clock, GitHubPort, GitHubPortFactory, Logger, Notifier, Store } from "./domain/ports.js";
+import { noMetrics, type Metrics } from "./domain/metrics-port.js";
+import { countGitHubCalls } from "./github/call-metrics.js";
 import { engineGiveUps, engineJobs } from "./engine/jobs.js";
 import { catalogueRecorder } from "./engine/org-wide.js";
 import { WorkflowSource } from "./engine/workflow-source.js";
@@ -18,6 +20,7 @@ import { Pacer } from "./github/pacer.js";
 import { reportValidation } from "./github/validation-reporter.js";
 import { WebhookNotifier } from "./notify/webhook-notifier.js";
 import { DEFAULT_RECONCILE_INTERVAL_MS, reconcileJobs, startReconcile } from "./engine/reconcile-jobs.js";
+import { retentionJobs, scheduleRetention } from "./engine/retention.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { appHooks } from "./github/app-hooks.js";
 import { handledEvents } from "./handlers/delivery.js";
@@ -53,6 +56,8 @@ export interface ServiceOptions {
   concurrency?: number;
   /** How often missed webhook deliveries are looked for, in ms (default 10 minutes; 0: never). */
   reconcileIntervalMs?: number;
+  /** Where the engine counts runs, steps, GitHub calls and reconcile passes (default: nowhere). */
+  metrics?: Metrics;
 }
 
 /** The composition root's wiring: the engine's jobs on a worker, over the given store. */
@@ -64,7 +69,8 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   // GitHub's limits, per installation: content-creating requests are paced, rate-limit answers
   // reschedule the work. Waiting never holds a worker slot.
   const pacer = new Pacer({ perMinute: config.github.contentCreatesPerMinute, perHour: config.github.contentCreatesPerHour }, clock);
-  const reach: GitHubPortFactory = options.githubFor ?? installationPorts(app);
+  const metrics = options.metrics ?? noMetrics;
+  const reach: GitHubPortFactory = options.githubFor ?? installationPorts(app, metrics);
   const githubFor: GitHubPortFactory = async (installationId) => pacedPort(await reach(installationId), installationId, pacer, clock);
   // The operator's scripts, sandboxed. With a known configuration, a workflow naming any other script is invalid.
   const scripts = config.scripts ? new SandboxScriptRunner(config.scripts) : undefined;
@@ -79,6 +85,7 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
     scripts,
     ...(config.tasks ? { taskDueMs: config.tasks.dueMsBySeverity } : {}),
     actions: ACTIONS,
+    metrics,
     githubFor,
     reportValidation,
     reporterFor: (github: GitHubPort, delivery: Delivery) => checkRunReporter(github, delivery.repository, { store: options.store, clock }),
@@ -88,10 +95,10 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   // Missed webhook deliveries, asked of GitHub with the app's own credentials.
   const handled = new Set<string>([...handledEvents(), ...SCHEDULE_EVENTS]);
   const reconcileIntervalMs = options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
-  const reconcile = reconcileJobs({ hooks: appHooks(app), store: options.store, clock, log, handled: (event) => handled.has(event) }, { intervalMs: reconcileIntervalMs || DEFAULT_RECONCILE_INTERVAL_MS });
+  const reconcile = reconcileJobs({ hooks: appHooks(app), store: options.store, clock, log, handled: (event) => handled.has(event), metrics }, { intervalMs: reconcileIntervalMs || DEFAULT_RECONCILE_INTERVAL_MS });
   const worker = new Worker({
     store: options.store,
-    handlers: { ...jobs, ...schedules, ...reconcile },
+    handlers: { ...jobs, ...schedules, ...reconcile, ...retentionJobs({ store: options.store, clock, log }) },
     onGiveUp: engineGiveUps(engineDeps),
     concurrency: options.concurrency ?? config.engine.concurrency,
     clock,
@@ -100,6 +107,7 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   const scheduler = new Scheduler({ store: options.store, clock, log, wake: () => worker.notify() });
   const startMaintenance = async () => {
     if (reconcileIntervalMs > 0) await startReconcile(options.store, clock, reconcileIntervalMs);
+    await scheduleRetention(options.store, clock);
   };
   return { store: options.store, clock, notifier, worker, scheduler, log, policyChanged: (repository) => source.forget(repository), startMaintenance };
 }
@@ -112,14 +120,14 @@ const INSTALLATION_CLIENTS = 5_000;
  * request) is done once, not per job. The client's auth strategy renews the token when it
  * expires.
  */
-function installationPorts(app: Probot): GitHubPortFactory {
+function installationPorts(app: Probot, metrics: Metrics): GitHubPortFactory {
   const ports = new Map<number, Promise<GitHubPort>>();
   return (installationId) => {
     let port = ports.get(installationId);
     if (port) {
       ports.delete(installationId);
     } else {
-      port = app.auth(installationId).then((octokit) => octokitPort(octokit));
+      port = app.auth(installationId).then((octokit) => octokitPort(countGitHubCalls(octokit, installationId, metrics)));
       // A failed authentication is not kept: the next job tries again.
       port.catch(() => ports.get(installationId) === port && ports.delete(installationId));
       if (ports.size >= INSTALLATION_CLIENTS) ports.delete(ports.keys().next().value!);

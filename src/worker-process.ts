@@ -9,6 +9,9 @@ import { createProbot } from "probot";
 import { appLogger } from "./app-log.js";
 import { loadOperatorConfig } from "./config/operator-config.js";
 import { AppOctokit } from "./github/app-octokit.js";
+import { createMetrics } from "./metrics/prom-metrics.js";
+import { startMetricsServer } from "./metrics/metrics-server.js";
+import { metricsText } from "./metrics/thread-bridge.js";
 import { createServices } from "./services.js";
 import { loadDotEnv, reconcileIntervalMsFromEnv, shutdownGraceMsFromEnv, startupProblem } from "./startup.js";
 import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl } from "./store/open-store.js";
@@ -44,7 +47,7 @@ export async function runWorkerProcess(args: readonly string[], io: Output, env:
   }
   loadDotEnv(process.cwd(), env);
   const databaseUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const problem = startupProblem(env) ?? (parseDatabaseUrl(databaseUrl).filename === ":memory:" ? "DATABASE_URL=sqlite::memory: is this process's own memory: a worker needs the database the app uses" : undefined);
+  const problem = startupProblem(env) ?? (parseDatabaseUrl(databaseUrl).filename === ":memory:" ? "DATABASE_URL=sqlite::memory: is this process's own memory: a worker needs the database the app uses" : undefined) ?? metricsPortProblem(env);
   if (problem) {
     io.stderr.write(`governance: worker: cannot start: ${problem}\n`);
     return 2;
@@ -52,7 +55,12 @@ export async function runWorkerProcess(args: readonly string[], io: Output, env:
   const log = await appLogger(env);
   const probot = createProbot({ env: { ...env, LOG_LEVEL: env.LOG_LEVEL || "info" }, overrides: { Octokit: AppOctokit, log } });
   const store = await openStore(databaseUrl);
-  const services = createServices(probot, { store, config: loadOperatorConfig(env), log, reconcileIntervalMs: reconcileIntervalMsFromEnv(env) });
+  // This process's counters (runs, steps, GitHub calls), on a port of its own when GOVERNANCE_METRICS_PORT says so.
+  const metrics = createMetrics({ processMetrics: true });
+  const services = createServices(probot, { store, config: loadOperatorConfig(env), log, reconcileIntervalMs: reconcileIntervalMsFromEnv(env), metrics });
+  const metricsPort = env.GOVERNANCE_METRICS_PORT?.trim() ? Number(env.GOVERNANCE_METRICS_PORT) : undefined;
+  // The server listens on HOST, as the app does (Probot's default: localhost).
+  const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer({ port: metricsPort, read: metricsText(metrics.registry) });
   const stallMs = stallMsFromEnv(env);
   const watchdog = stallMs === undefined ? undefined : startWatchdog({ stallMs, message: `governance worker: no progress for ${stallMs} ms; killing the process so that it is restarted` });
   prepareSchemaValidator();
@@ -68,6 +76,7 @@ export async function runWorkerProcess(args: readonly string[], io: Output, env:
       setTimeout(() => process.exit(1), graceMs + 5_000).unref();
       void (async () => {
         await watchdog?.stop();
+        await metricsServer?.close();
         await services.scheduler.stop();
         await services.worker.stop({ graceMs });
         await store.close();
@@ -79,4 +88,12 @@ export async function runWorkerProcess(args: readonly string[], io: Output, env:
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return 0;
+}
+
+/** GOVERNANCE_METRICS_PORT, when set, must be a TCP port. */
+function metricsPortProblem(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.GOVERNANCE_METRICS_PORT?.trim();
+  if (!raw) return undefined;
+  const port = Number(raw);
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? undefined : `GOVERNANCE_METRICS_PORT must be a TCP port (1 to 65535), not ${JSON.stringify(env.GOVERNANCE_METRICS_PORT)}`;
 }

@@ -8,6 +8,7 @@ import type { ActionHandler } from "../actions/index.js";
 import { NonRetriableError } from "../domain/errors.js";
 import type { Delivery } from "../domain/events.js";
 import type { JobContext } from "../domain/job-context.js";
+import type { Metrics } from "../domain/metrics-port.js";
 import type { GitHubPort, GitHubPortFactory, Job, Notifier, RunReporter } from "../domain/ports.js";
 import type { ActionKind, Severity } from "../domain/workflow.js";
 import type { IntakeDeps } from "./intake-deps.js";
@@ -24,6 +25,8 @@ export interface EngineDeps extends IntakeDeps {
   scripts?: ScriptRunner;
   /** assignTask's due dates by severity, in milliseconds. */
   taskDueMs?: Readonly<Partial<Record<Severity, number>>>;
+  /** Where runs and steps are counted (default: nowhere); the runner gets it with the rest. */
+  metrics?: Metrics;
 }
 
 /** The job types the worker runs: a recorded delivery becomes runs; a run executes. */
@@ -103,5 +106,8 @@ async function abandonRun(runId: string, err: unknown, deps: EngineDeps, reporte
     const now = deps.clock.now().toISOString();
     return { run: { ...run, status: "failed", finishedAt: now, currentStepId: undefined, steps: endSteps(run.steps, now) }, log: [{ ts: now, level: "error", message }] };
   });
-  if (failed) await reporter.finished(failed).catch(() => undefined);
+  if (failed) {
+    deps.metrics?.runFinished("failed");
+    await reporter.finished(failed).catch(() => undefined);
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { JOB_PRIORITY, type Clock, type Job, type Store } from "../domain/ports.js";
 import type { JobContext } from "../domain/job-context.js";
+import type { Metrics } from "../domain/metrics-port.js";
 import { reconcileDeliveries, type ReconcileDeps, type ReconcileOptions } from "./reconcile.js";
 
 export const RECONCILE_JOB_TYPE = "reconcile-deliveries";
@@ -36,7 +37,7 @@ function slotJob(slot: Date, runAt: Date) {
  * runs one pass. `recent` (guids this process redelivered) lives as long as the handlers do.
  */
 export function reconcileJobs(
-  deps: Omit<ReconcileDeps, "signal" | "recent"> & { store: Pick<Store, "getDelivery" | "enqueue"> },
+  deps: Omit<ReconcileDeps, "signal" | "recent"> & { store: Pick<Store, "getDelivery" | "enqueue">; metrics?: Metrics },
   options: ReconcileJobOptions = {},
 ): Record<string, (job: Job, context?: JobContext) => Promise<void>> {
   const { intervalMs = DEFAULT_RECONCILE_INTERVAL_MS, ...pass } = options;
@@ -46,7 +47,8 @@ export function reconcileJobs(
       const now = deps.clock.now();
       const next = new Date(reconcileSlot(now, intervalMs).getTime() + Math.max(1, Math.trunc(intervalMs)));
       await deps.store.enqueue(slotJob(next, next));
-      await reconcileDeliveries({ ...deps, recent, ...(context ? { signal: context.signal } : {}) }, pass);
+      const figures = await reconcileDeliveries({ ...deps, recent, ...(context ? { signal: context.signal } : {}) }, pass);
+      deps.metrics?.reconcilePass(figures);
     },
   };
 }

@@ -1,5 +1,6 @@
 /** What the runner works with (its ports and the job's lease), what it returns, and the errors that stop an execution. */
 import type { ActionHandler } from "../actions/index.js";
+import type { Metrics } from "../domain/metrics-port.js";
 import type { Clock, GitHubPort, Logger, NewJob, Notifier, RunReporter, Store } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
 import type { ScriptRunner } from "../domain/script-port.js";
@@ -30,6 +31,8 @@ export interface RunnerDeps {
   holdsLease?: () => Promise<boolean>;
   /** This job ran before and never recorded an outcome (its process died): what it may not have reported is reported again. */
   retried?: boolean;
+  /** Where runs started and ended and step durations are counted (default: nowhere). */
+  metrics?: Metrics;
 }
 
 /** The job's lease went to another worker: this execution stops and leaves the run to it. */

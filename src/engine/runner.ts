@@ -3,9 +3,11 @@
  * it stops, replaying from the store after a conflict, and finishing it (succeeded, failed,
  * cancelled) on its check run.
  */
+import { performance } from "node:perf_hooks";
 import { workflowOrigin } from "../domain/stored-workflow.js";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import { RateLimitError } from "../domain/errors.js";
+import { stepKind } from "../domain/metrics-port.js";
 import type { EffectDone, EffectLedger, NewJob, Store } from "../domain/ports.js";
 import type { LogEntry, Run, StepRecord } from "../domain/run.js";
 import { definitionFor } from "../triggers/registry.js";
@@ -40,7 +42,10 @@ export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerD
   for (let replay = 0; ; replay++) {
     const pendingEffects: EffectDone[] = [];
     try {
-      return await executeOnce(run, delivery, deps, replay > 0, pendingEffects);
+      const progress = await executeOnce(run, delivery, deps, replay > 0, pendingEffects);
+      // Counted once the start is committed (a start rescheduled for the rate limit is not one).
+      if (initial.status === "pending" && progress.run.status !== "pending") deps.metrics?.runStarted();
+      return progress;
     } catch (err) {
       // Stopped between two commits (a lost lease, a stop, a store failure): what it made is on
       // GitHub all the same; recorded, a later execution finds it done instead of making it again.
@@ -132,7 +137,11 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
       // A step's outcome is committed with the next commit: the next action's "running" (before
       // its side effect), a wait, or the end. Between two commits nothing leaves the process, so a
       // crash there only repeats the store-only work since the last one.
+      const started = performance.now();
       run = await executeStep(run, ready, trigger, delivery, deps, log, commit, resuming, ledger);
+      // The step's record is the last one executeStep put: its kind and the status it left.
+      const record = run.steps[run.steps.length - 1];
+      if (deps.metrics && record) deps.metrics.stepFinished(stepKind(record), record.status, (performance.now() - started) / 1000);
       resuming = false;
       continue;
     }
@@ -171,6 +180,7 @@ async function finish(run: Run, status: "succeeded" | "failed" | "cancelled", me
   log(status === "failed" ? "error" : "info", message);
   const now = deps.clock.now().toISOString();
   const done = await commit({ ...run, steps: endSteps(run.steps, now), status, finishedAt: now, currentStepId: undefined });
+  deps.metrics?.runFinished(status);
   await deps.reporter.finished(done).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
   return done;
 }

@@ -4,6 +4,7 @@
  * stripped of the payload before Probot logs them.
  */
 import type { Probot } from "probot";
+import { noMetrics, type Metrics } from "../domain/metrics-port.js";
 import type { Clock, Logger, NewJob, Store } from "../domain/ports.js";
 import { handledEvents, toDelivery } from "./delivery.js";
 import { SCHEDULE_EVENTS, scheduleRefreshJobs } from "./schedule-events.js";
@@ -17,6 +18,8 @@ export interface WebhookDeps {
   appId?: number;
   /** A repository's default branch may hold other workflows now (a push, a rename, a new default branch). */
   policyChanged?(repository: string): void;
+  /** Where deliveries are counted, by event and outcome (default: nowhere). */
+  metrics?: Metrics;
 }
 
 /**
@@ -61,16 +64,26 @@ export interface WebhookContext {
 export type WebhookRoute = (event: WebhookContext) => Promise<boolean>;
 
 function handlers(deps: WebhookDeps): { record(context: WebhookContext): Promise<void>; refresh(context: WebhookContext): Promise<void> } {
+  // Event names are the handled ones only (the route and Probot dispatch nothing else here): a bounded label.
+  const metrics = deps.metrics ?? noMetrics;
   return {
     async record(context) {
       const { delivery, skipped, invalid, warnings } = toDelivery({ id: context.id, name: context.name, payload: context.payload }, deps.clock.now(), deps.appId);
       for (const warning of warnings) context.log.warn({ deliveryId: context.id }, warning);
       if (!delivery) {
+        metrics.deliveryRecorded(context.name, invalid ? "invalid" : "skipped");
         if (invalid) context.log.warn({ deliveryId: context.id, event: context.name, reason: skipped }, "webhook skipped: the payload lacks what its event needs");
         else context.log.debug({ deliveryId: context.id, event: context.name }, skipped ?? "nothing to do");
         return;
       }
-      const accepted = await deps.store.acceptDelivery(delivery, context.payloadText === undefined ? {} : { payloadText: context.payloadText });
+      let accepted: boolean;
+      try {
+        accepted = await deps.store.acceptDelivery(delivery, context.payloadText === undefined ? {} : { payloadText: context.payloadText });
+      } catch (err) {
+        metrics.deliveryRecorded(context.name, "failed");
+        throw err;
+      }
+      metrics.deliveryRecorded(context.name, accepted ? "accepted" : "duplicate");
       context.log.info({ deliveryId: delivery.id, event: delivery.event, action: delivery.action, accepted }, accepted ? "delivery recorded" : "redelivery ignored");
       if (accepted) deps.wake();
     },
@@ -84,13 +97,20 @@ function handlers(deps: WebhookDeps): { record(context: WebhookContext): Promise
       try {
         jobs = scheduleRefreshJobs(context.name, context.payload, context.id);
       } catch {
+        metrics.deliveryRecorded(context.name, "invalid");
         context.log.warn({ deliveryId: context.id, event: context.name }, "webhook skipped: the payload lacks what its event needs");
         return;
       }
       let queued = 0;
-      for (const job of jobs) {
-        if (await deps.store.enqueue({ runAt: deps.clock.now(), ...job })) queued++;
+      try {
+        for (const job of jobs) {
+          if (await deps.store.enqueue({ runAt: deps.clock.now(), ...job })) queued++;
+        }
+      } catch (err) {
+        metrics.deliveryRecorded(context.name, "failed");
+        throw err;
       }
+      metrics.deliveryRecorded(context.name, queued > 0 ? "accepted" : jobs.length > 0 ? "duplicate" : "skipped");
       if (queued > 0) {
         context.log.info({ deliveryId: context.id, event: context.name, jobs: queued }, "schedule index refresh queued");
         deps.wake();

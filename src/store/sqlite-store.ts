@@ -1,23 +1,26 @@
-// The Store on SQLite: opening (and migrating) the database, and SqliteStore, which keeps deliveries
-// and effects and hands on runs, the job queue, the group commit, the schedule index, remediation
-// tasks and the workflow catalogue (sqlite-*.ts).
+// The Store on SQLite: opening (and migrating) the database, and SqliteStore, which keeps deliveries and effects and
+// hands on runs, the job queue, the group commit, schedules, tasks, the catalogue, retention and health (sqlite-*.ts).
 import Database from "better-sqlite3";
-import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type Migration } from "kysely";
 import type { Delivery, RepositoryInfo } from "../domain/events.js";
 import type { Clock, EffectDone, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, TaskFilter, TaskLookup, TaskUpdateResult, WaitQuery } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
-import type { AddVersionResult, CatalogueFilter, CataloguePage, CreateWorkflowResult, NewWorkflowVersion, RepositoryWorkflow, StoredWorkflow, StoredWorkflowVersion } from "../domain/stored-workflow.js";
+import type { CatalogueStore } from "../domain/catalogue-port.js";
+import type { StoreFigures } from "../domain/figures-port.js";
+import type { RetentionStore } from "../domain/retention-port.js";
 import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch } from "../domain/task.js";
 import { migrations as allMigrations } from "./migrations.js";
 import * as q from "./queries.js";
 import * as rows from "./rows.js";
 import type { Tables } from "./schema.js";
 import { SqliteCatalogue } from "./sqlite-catalogue.js";
+import { delegate, methodsOf } from "./delegate.js";
+import { SqliteFigures } from "./sqlite-figures.js";
 import { configureSqlite } from "./sqlite-connection.js";
 import { SqliteExec } from "./sqlite-exec.js";
 import { GroupCommit } from "./sqlite-group-commit.js";
 import { SqliteJobQueue } from "./sqlite-job-queue.js";
+import { SqliteRetention } from "./sqlite-retention.js";
 import { SqliteRuns } from "./sqlite-runs.js";
 import { SqliteSchedules } from "./sqlite-schedules.js";
 import { SqliteTasks } from "./sqlite-tasks.js";
@@ -64,8 +67,15 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
  * synchronously (see `SqliteExec`), so each method is one atomic step even when several
  * processes share the file. Writes go through the group commit (see `GroupCommit`).
  */
+/** The parts handed on whole (see delegate.ts): the workflow catalogue, retention and health, the metrics' figures. */
+const CATALOGUE = methodsOf<CatalogueStore>()(["createWorkflow", "addWorkflowVersion", "getStoredWorkflow", "getWorkflowVersion", "listWorkflowVersions", "latestWorkflowsOf", "replaceRepositoryWorkflows", "findRepositoryWorkflows", "listCatalogue"]);
+const RETENTION = methodsOf<RetentionStore>()(["pruneJobs", "pruneDeliveryPayloads", "pruneRunLogs", "ping", "migrationsApplied"]);
+const FIGURES = methodsOf<StoreFigures>()(["queueFigures", "runCounts"]);
+
+export interface SqliteStore extends CatalogueStore, RetentionStore, StoreFigures {}
+
 export class SqliteStore implements Store {
-  readonly #sqlite: BetterSqlite3.Database;
+  readonly #sqlite: Database.Database;
   readonly #db: Kysely<Tables>;
   readonly #exec: SqliteExec;
   readonly #clock: Clock;
@@ -74,9 +84,8 @@ export class SqliteStore implements Store {
   readonly #schedules: SqliteSchedules;
   readonly #runs: SqliteRuns;
   readonly #tasks: SqliteTasks;
-  readonly #catalogue: SqliteCatalogue;
 
-  constructor(sqlite: BetterSqlite3.Database, db: Kysely<Tables>, clock: Clock, gate?: WriteGate, busyTimeoutMs?: number) {
+  constructor(sqlite: Database.Database, db: Kysely<Tables>, clock: Clock, gate?: WriteGate, busyTimeoutMs?: number) {
     this.#sqlite = sqlite;
     this.#db = db;
     this.#exec = new SqliteExec(sqlite, gate, busyTimeoutMs);
@@ -86,7 +95,9 @@ export class SqliteStore implements Store {
     this.#schedules = new SqliteSchedules(this.#exec, db);
     this.#runs = new SqliteRuns(this.#exec, db, clock, this.#group, this.#jobs);
     this.#tasks = new SqliteTasks(this.#exec, db, this.#group);
-    this.#catalogue = new SqliteCatalogue(this.#exec, db, this.#group);
+    delegate(this, new SqliteCatalogue(this.#exec, db, this.#group), CATALOGUE);
+    delegate(this, new SqliteRetention(this.#exec, db, clock, this.#group), RETENTION);
+    delegate(this, new SqliteFigures(this.#exec, db), FIGURES);
   }
 
   acceptDelivery(delivery: Delivery, options: { payloadText?: string } = {}): Promise<boolean> {
@@ -110,22 +121,19 @@ export class SqliteStore implements Store {
     return row && rows.rowToDelivery(row);
   }
 
+  // Runs: see SqliteRuns.
   createRun(run: Run, options?: { heldBy?: JobHolder }): Promise<{ run: Run; created: boolean; held?: boolean }> {
     return this.#runs.createRun(run, options);
   }
-
   getRun(id: string): Promise<Run | undefined> {
     return this.#runs.getRun(id);
   }
-
   commitRun(run: Run, extras?: RunCommitExtras): Promise<RunCommitResult> {
     return this.#runs.commitRun(run, extras);
   }
-
   findWaitingRuns(query: WaitQuery): Promise<string[]> {
     return this.#runs.findWaitingRuns(query);
   }
-
   listRuns(filter?: RunFilter): Promise<Run[]> {
     return this.#runs.listRuns(filter);
   }
@@ -196,99 +204,57 @@ export class SqliteStore implements Store {
     return this.#jobs.release(workerIds, now);
   }
 
+  // The schedule index: see SqliteSchedules.
   markInstallationIndexed(installationId: number, at: Date): Promise<void> {
     return this.#schedules.markInstallationIndexed(installationId, at);
   }
-
   unindexedInstallations(installationIds: number[]): Promise<number[]> {
     return this.#schedules.unindexedInstallations(installationIds);
   }
-
   replaceSchedules(repository: RepositoryInfo, installationId: number, entries: ScheduleEntry[], now: Date): Promise<void> {
     return this.#schedules.replaceSchedules(repository, installationId, entries, now);
   }
-
   removeSchedules(repository: string): Promise<number> {
     return this.#schedules.removeSchedules(repository);
   }
-
   removeInstallationSchedules(installationId: number): Promise<number> {
     return this.#schedules.removeInstallationSchedules(installationId);
   }
-
   listSchedules(repository?: string): Promise<Schedule[]> {
     return this.#schedules.listSchedules(repository);
   }
-
   dueSchedules(now: Date, limit?: number): Promise<Schedule[]> {
     return this.#schedules.dueSchedules(now, limit);
   }
-
   nextScheduleDue(): Promise<Date | undefined> {
     return this.#schedules.nextScheduleDue();
   }
-
   markScheduleFired(id: string, tick: Date, nextDueAt: Date | undefined): Promise<boolean> {
     return this.#schedules.markScheduleFired(id, tick, nextDueAt);
   }
-
   deferSchedule(id: string, lastTickAt: string | undefined, nextDueAt: Date | undefined): Promise<boolean> {
     return this.#schedules.deferSchedule(id, lastTickAt, nextDueAt);
   }
-
+  // Remediation tasks: see SqliteTasks.
   createTask(task: NewRemediationTask): Promise<{ task: RemediationTask; created: boolean }> {
     return this.#tasks.createTask(task);
   }
-
   getTask(id: string): Promise<RemediationTask | undefined> {
     return this.#tasks.getTask(id);
   }
-
   findTask(by: TaskLookup): Promise<RemediationTask | undefined> {
     return this.#tasks.findTask(by);
   }
-
   updateTask(id: string, version: number, patch: TaskPatch): Promise<TaskUpdateResult> {
     return this.#tasks.updateTask(id, version, patch);
   }
-
   addRelatedFinding(id: string, finding: RelatedFinding): Promise<{ task: RemediationTask; outcome: RelatedFindingOutcome } | undefined> {
     return this.#tasks.addRelatedFinding(id, finding);
   }
-
   listTasks(filter?: TaskFilter): Promise<RemediationTask[]> {
     return this.#tasks.listTasks(filter);
   }
-
   // The workflow catalogue: see SqliteCatalogue.
-  createWorkflow(workflow: { id: string; owner: string; installationId?: number }, first: NewWorkflowVersion): Promise<CreateWorkflowResult> {
-    return this.#catalogue.createWorkflow(workflow, first);
-  }
-  addWorkflowVersion(id: string, overSeq: number, next: NewWorkflowVersion): Promise<AddVersionResult> {
-    return this.#catalogue.addWorkflowVersion(id, overSeq, next);
-  }
-  getStoredWorkflow(id: string): Promise<StoredWorkflow | undefined> {
-    return this.#catalogue.getStoredWorkflow(id);
-  }
-  getWorkflowVersion(id: string, version?: string): Promise<StoredWorkflowVersion | undefined> {
-    return this.#catalogue.getWorkflowVersion(id, version);
-  }
-  listWorkflowVersions(id: string): Promise<StoredWorkflowVersion[]> {
-    return this.#catalogue.listWorkflowVersions(id);
-  }
-  latestWorkflowsOf(owner: string): Promise<StoredWorkflowVersion[]> {
-    return this.#catalogue.latestWorkflowsOf(owner);
-  }
-  replaceRepositoryWorkflows(repository: string, installationId: number, entries: RepositoryWorkflow[]): Promise<void> {
-    return this.#catalogue.replaceRepositoryWorkflows(repository, installationId, entries);
-  }
-  findRepositoryWorkflows(id: string): Promise<RepositoryWorkflow[]> {
-    return this.#catalogue.findRepositoryWorkflows(id);
-  }
-  listCatalogue(filter?: CatalogueFilter): Promise<CataloguePage> {
-    return this.#catalogue.listCatalogue(filter);
-  }
-
   async close(): Promise<void> {
     if (!this.#sqlite.open) return;
     // Writes asked for in this turn are committed first: a caller awaiting one must not find it lost.

@@ -7,6 +7,8 @@ import { durabilityContract } from "./contract/durability.js";
 import { effectContract } from "./contract/effects.js";
 import { jobClaimContract } from "./contract/job-claims.js";
 import { jobContract } from "./contract/jobs.js";
+import { figuresContract } from "./contract/figures.js";
+import { retentionContract } from "./contract/retention.js";
 import { runContract } from "./contract/runs.js";
 import { scheduleContract } from "./contract/schedules.js";
 import { taskContract } from "./contract/tasks.js";
@@ -68,5 +70,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
     taskContract(harness);
     catalogueContract(harness);
     catalogueListContract(harness);
+    retentionContract(harness);
+    figuresContract(harness);
   });
 }
