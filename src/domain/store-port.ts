@@ -40,7 +40,7 @@ export interface NewJob {
   payload: Record<string, unknown>;
   /** When to run it (default: now). */
   runAt?: Date;
-  /** At most one job with a key is ever enqueued. */
+  /** At most one job with a key is enqueued, for as long as the job is kept (a finished one is pruned after 7 days: see engine/retention.ts). */
   key?: string;
   /** The installation whose work this is: jobs are served fairly across installations. */
   installationId?: number;
