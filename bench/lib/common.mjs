@@ -54,34 +54,28 @@ export function writeOperatorConfig(workDir, standIn, github) {
  * GOVERNANCE_PACING=off and GOVERNANCE_CONCURRENCY=64; `github` goes to the operator
  * configuration (see writeOperatorConfig).
  */
-export async function startApp({ standIn, workDir, name = "app", pacing = true, github, env = {} }) {
-  const config = writeOperatorConfig(workDir, standIn, github);
-  return startProbotChild({
-    kind: "app",
-    standIn,
-    workDir,
-    name,
-    env: {
-      GOVERNANCE_CONFIG: config,
-      ...(pacing ? {} : { GOVERNANCE_PACING: "off", GOVERNANCE_CONCURRENCY: "64" }),
-      ...env,
-    },
-  });
+export async function startApp(options) {
+  return startProbotChild({ kind: "app", ...childOptions(options, "app") });
 }
 
 /** `governance worker` with the app's operator configuration, on the app's database and stand-in (see startWorkerChild). */
-export async function startWorker({ standIn, workDir, name = "worker", pacing = true, github, env = {} }) {
+export async function startWorker(options) {
+  return startWorkerChild(childOptions(options, "worker"));
+}
+
+/** What an app or worker child is started with: the operator configuration written for the stand-in, and pacing off when asked. */
+function childOptions({ standIn, workDir, name, pacing = true, github, env = {} }, defaultName) {
   const config = writeOperatorConfig(workDir, standIn, github);
-  return startWorkerChild({
+  return {
     standIn,
     workDir,
-    name,
+    name: name ?? defaultName,
     env: {
       GOVERNANCE_CONFIG: config,
       ...(pacing ? {} : { GOVERNANCE_PACING: "off", GOVERNANCE_CONCURRENCY: "64" }),
       ...env,
     },
-  });
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { ids, startApp, startWorker } from "../../bench/lib/common.mjs";
 import { WEBHOOK_SECRET } from "../../bench/lib/processes.mjs";
 import { alertTemplate, sendAlerts } from "../../bench/lib/webhooks.mjs";
 import { startGitHubStandIn } from "../../bench/standin/github.mjs";
+import { expectEachAlertHandledOnce } from "../helpers/exactly-once.js";
 
 /**
  * Web and worker roles apart: a web-only app (GOVERNANCE_ENGINE=off) records the deliveries,
@@ -64,13 +65,7 @@ describe("web and worker processes on one database", () => {
         for (const w of workers) await w.stop();
         await web.stop();
       }
-      const checks = [...standIn.state.checkRuns.values()];
-      expect(new Set(checks.map((c) => c.externalId)).size).toBe(checks.length);
-      expect(checks).toHaveLength(ALERTS);
-      expect(checks.every((c) => c.status === "completed" && c.conclusion === "success")).toBe(true);
-      const issues = [...standIn.state.issues.values()].flat();
-      expect(issues).toHaveLength(ALERTS);
-      expect(new Set(issues.map((i) => i.body)).size).toBe(ALERTS);
+      expectEachAlertHandledOnce(standIn, ALERTS);
     } finally {
       await standIn.close();
     }
