@@ -489,12 +489,13 @@ export async function startGitHubStandIn(options = {}) {
     return [200, checkRunJson(c)];
   }
 
-  function listCheckRuns({ params, query }) {
+  function listCheckRuns({ params, query, url }) {
     const [owner, repo, ref] = params;
     const name = query.get("check_name");
     const found = [...state.checkRuns.values()].filter((c) => c.repo === `${owner}/${repo}` && c.headSha === ref && (!name || c.name === name));
-    const perPage = Math.min(100, Number(query.get("per_page")) || 30);
-    return [200, { total_count: found.length, check_runs: found.slice(-perPage).reverse().map(checkRunJson) }];
+    // Newest first, a page at a time (`page`, `per_page`, a Link header), as GitHub lists them.
+    const { slice, headers } = paginate(url, query, found.reverse());
+    return [200, { total_count: found.length, check_runs: slice.map(checkRunJson) }, headers];
   }
 
   function createIssue({ params, body, now }) {
@@ -516,13 +517,14 @@ export async function startGitHubStandIn(options = {}) {
     return [201, { ...issue, state: "open", user: { login: "governance-bench[bot]" }, updated_at: issue.created_at }];
   }
 
-  function listIssues({ params, query }) {
+  function listIssues({ params, query, url }) {
     const [owner, repo] = params;
     const since = Date.parse(query.get("since") ?? "") || 0;
-    const perPage = Math.min(100, Number(query.get("per_page")) || 30);
     const list = (state.issues.get(`${owner}/${repo}`) ?? []).filter((i) => Date.parse(i.created_at) >= since);
     const ordered = query.get("direction") === "asc" ? list : [...list].reverse();
-    return [200, ordered.slice(0, perPage).map((i) => ({ ...i, state: "open", updated_at: i.created_at }))];
+    // Paged as GitHub pages it: `page`, `per_page` (30 by default, at most 100) and a Link header.
+    const { slice, headers } = paginate(url, query, ordered);
+    return [200, slice.map((i) => ({ ...i, state: "open", updated_at: i.created_at })), headers];
   }
 
   function createComment({ params, body, now }) {
@@ -537,12 +539,12 @@ export async function startGitHubStandIn(options = {}) {
     return [201, { ...comment, user: { login: "governance-bench[bot]" }, updated_at: comment.created_at }];
   }
 
-  function listComments({ params, query }) {
+  function listComments({ params, query, url }) {
     const [owner, repo, number] = params;
     const since = Date.parse(query.get("since") ?? "") || 0;
-    const perPage = Math.min(100, Number(query.get("per_page")) || 30);
     const list = (state.comments.get(`${owner}/${repo}#${number}`) ?? []).filter((c) => Date.parse(c.created_at) >= since);
-    return [200, list.slice(0, perPage)];
+    const { slice, headers } = paginate(url, query, list);
+    return [200, slice, headers];
   }
 
   function permission({ params }) {

@@ -18,6 +18,7 @@ import { BoundedCache } from "../domain/bounded-cache.js";
 import { AnswerTooLarge, createHttpFetch } from "./http-fetch.js";
 import { dispatchInputsOf } from "./dispatch-inputs.js";
 import { octokitIssueCalls } from "./octokit-issues.js";
+import { octokitMarkerSearches } from "./octokit-markers.js";
 
 /** The folder the app reads policy from. */
 export const GOVERNANCE_DIR = ".governance";
@@ -74,6 +75,7 @@ const sharedBlobs: BlobCache = new BoundedCache(5000, BLOB_CACHE_CHARS);
 export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlobs): GitHubPort {
   return {
     ...octokitIssueCalls(octokit),
+    ...octokitMarkerSearches(octokit),
     async readGovernanceFolder(repo: RepoRef, ref: string): Promise<GovernanceFolder> {
       const variables = { owner: repo.owner, repo: repo.repo, commit: ref, tree: `${ref}:${GOVERNANCE_DIR}` };
       let answer: FolderAnswer;
@@ -137,29 +139,9 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
       return { number: data.number, url: data.html_url };
     },
 
-    async findIssueByMarker(repo, marker, since) {
-      const { data } = await octokit.rest.issues.listForRepo({
-        owner: repo.owner,
-        repo: repo.repo,
-        state: "all",
-        since: since.toISOString(),
-        sort: "created",
-        direction: "desc",
-        per_page: 100,
-      });
-      const found = data.find((i) => !i.pull_request && (i.body ?? "").includes(marker));
-      return found ? { number: found.number, url: found.html_url } : undefined;
-    },
-
     async createComment(repo, issueNumber, body) {
       const { data } = await octokit.rest.issues.createComment({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, body });
       return { id: data.id, url: data.html_url };
-    },
-
-    async findCommentByMarker(repo, issueNumber, marker, since) {
-      const { data } = await octokit.rest.issues.listComments({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, since: since.toISOString(), per_page: 100 });
-      const found = data.find((c) => (c.body ?? "").includes(marker));
-      return found ? { id: found.id, url: found.html_url } : undefined;
     },
 
     async getPermission(repo, user) {
@@ -241,12 +223,6 @@ export function octokitPort(octokit: ProbotOctokit, blobs: BlobCache = sharedBlo
       return { id: data.id, url: data.html_url ?? "" };
     },
 
-    async findCheckRun(repo, headSha, name, externalId) {
-      const { data } = await octokit.rest.checks.listForRef({ owner: repo.owner, repo: repo.repo, ref: headSha, check_name: name, filter: "all", per_page: 100 });
-      const found = data.check_runs.find((c) => c.external_id === externalId);
-      return found ? { id: found.id, url: found.html_url ?? "" } : undefined;
-    },
-
     async updateCheckRun(repo, checkRunId, update: CheckRunUpdate) {
       await octokit.rest.checks.update({
         owner: repo.owner,
@@ -298,3 +274,4 @@ function toAnnotation(a: CheckAnnotation) {
     ...(a.title ? { title: a.title } : {}),
   };
 }
+
