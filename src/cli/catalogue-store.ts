@@ -1,7 +1,7 @@
 // The store of `governance export` (read-only) and `governance import` (read-write): the app's database, DATABASE_URL found as the app finds it.
 import type { Store } from "../domain/ports.js";
 import { MigrationError } from "../store/migration-error.js";
-import { openStore, parseDatabaseUrl } from "../store/open-store.js";
+import { openStore, parseDatabaseUrl, type DatabaseTarget } from "../store/open-store.js";
 import { UserError } from "./io.js";
 import { databaseUrl, openReadOnly } from "./read-only-store.js";
 
@@ -25,13 +25,13 @@ const UNUSABLE = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_CANTOPEN", 
  */
 export async function openCatalogueWriter(env: Env, cwd: string): Promise<Store> {
   const { url, where } = databaseUrl(env, cwd);
-  let filename: string;
+  let target: DatabaseTarget;
   try {
-    filename = parseDatabaseUrl(url, cwd).filename;
+    target = parseDatabaseUrl(url, cwd);
   } catch (err) {
     throw new UserError("DATABASE_URL", (err as Error).message.replace(/^DATABASE_URL /, ""));
   }
-  if (filename === ":memory:") {
+  if (target.kind === "sqlite" && target.filename === ":memory:") {
     throw new UserError("DATABASE_URL", "sqlite::memory: would keep the imported workflows in this command's own memory, lost when it ends; point DATABASE_URL at the app's database file");
   }
   try {
@@ -39,8 +39,10 @@ export async function openCatalogueWriter(env: Env, cwd: string): Promise<Store>
   } catch (err) {
     if (err instanceof MigrationError) throw new UserError(where, err.message);
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== undefined && UNUSABLE.has(code)) throw new UserError(where, `cannot open ${filename}: ${(err as Error).message} (${code})`);
-    if (code !== undefined && /^E[A-Z]+$/.test(code)) throw new UserError(where, `cannot create the database's folder for ${filename}: ${code}`);
+    // The server's and the driver's messages name the host and the user at most, never the password.
+    if (target.kind === "postgres") throw new UserError(where, `cannot open the Postgres database: ${(err as Error).message}${code === undefined ? "" : ` (${code})`}`);
+    if (code !== undefined && UNUSABLE.has(code)) throw new UserError(where, `cannot open ${target.filename}: ${(err as Error).message} (${code})`);
+    if (code !== undefined && /^E[A-Z]+$/.test(code)) throw new UserError(where, `cannot create the database's folder for ${target.filename}: ${code}`);
     throw err;
   }
 }

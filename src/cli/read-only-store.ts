@@ -1,7 +1,7 @@
 // The store of the commands that only read (`governance runs`, `governance export`): the app's database (DATABASE_URL, found as the app finds it), opened read-only.
 import { join } from "node:path";
 import type { Store } from "../domain/ports.js";
-import { DEFAULT_DATABASE_URL, openStore, ReadOnlyStoreError } from "../store/open-store.js";
+import { DEFAULT_DATABASE_URL, displayDatabaseUrl, openStore, ReadOnlyStoreError } from "../store/open-store.js";
 import { loadDotEnv } from "../startup.js";
 import { UserError } from "./io.js";
 
@@ -35,14 +35,14 @@ export async function openReadOnly(env: Readonly<Record<string, string | undefin
 
 /**
  * DATABASE_URL as the app finds it: from the environment, else from `./.env` (which `npm start`
- * reads too), else the default. `where` says which, for messages; sqlite: URLs hold no
- * credentials, so it may show the URL (only a parse error could involve another scheme).
+ * reads too), else the default. `where` says which, for messages: a sqlite: URL as it is (it
+ * holds no credentials), a postgres:// one without its password (displayDatabaseUrl).
  */
 export function databaseUrl(env: Readonly<Record<string, string | undefined>>, cwd: string): { url: string; where: string } {
   const set = env.DATABASE_URL?.trim();
-  if (set) return { url: set, where: `DATABASE_URL=${set}` };
+  if (set) return { url: set, where: `DATABASE_URL=${displayDatabaseUrl(set)}` };
   const fromFile = dotEnvValue(cwd, "DATABASE_URL")?.trim();
-  if (fromFile) return { url: fromFile, where: `DATABASE_URL=${fromFile} (from .env)` };
+  if (fromFile) return { url: fromFile, where: `DATABASE_URL=${displayDatabaseUrl(fromFile)} (from .env)` };
   return { url: DEFAULT_DATABASE_URL, where: `DATABASE_URL (unset; the default is ${DEFAULT_DATABASE_URL})` };
 }
 

@@ -14,6 +14,6 @@ export function delegate<T extends object>(target: object, source: T, names: rea
   for (const name of names) {
     const method = source[name];
     if (typeof method !== "function") throw new TypeError(`${String(name)} is not a method of the part it is handed on to`);
-    Object.defineProperty(target, name, { value: (method as (...args: unknown[]) => unknown).bind(source), enumerable: false, writable: false });
+    Object.defineProperty(target, name, { value: (method as (...args: unknown[]) => unknown).bind(source), enumerable: false, writable: true, configurable: true });
   }
 }

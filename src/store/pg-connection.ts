@@ -37,6 +37,15 @@ export function parsePostgresUrl(databaseUrl: string): PostgresTarget {
   return { kind: "postgres", connectionString: url.toString(), ...(schema === undefined ? {} : { schema }) };
 }
 
+/**
+ * How values come back: bigint (GitHub's ids, counts) as a JavaScript number, as SQLite gives
+ * them (GitHub's ids stay far below 2^53); every other type as pg parses it.
+ */
+const INT8 = 20;
+const TYPES = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => (oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"))) as typeof pg.types.getTypeParser,
+};
+
 export interface PostgresDatabase {
   pool: pg.Pool;
   db: Kysely<Tables>;
@@ -44,13 +53,22 @@ export interface PostgresDatabase {
   close(): Promise<void>;
 }
 
-/** A pool (and Kysely over it) whose every connection uses the target's schema. */
-export function openPostgres(target: PostgresTarget, options: { max?: number } = {}): PostgresDatabase {
+/**
+ * A pool (and Kysely over it) whose every connection uses the target's schema. `readOnly`: every
+ * transaction of its connections is read-only (the server refuses any write), for the commands
+ * that only read.
+ */
+export function openPostgres(target: PostgresTarget, options: { max?: number; readOnly?: boolean } = {}): PostgresDatabase {
+  const settings = [
+    // Every connection of the pool looks in the store's schema first.
+    ...(target.schema === undefined ? [] : [`-c search_path=${target.schema}`]),
+    ...(options.readOnly ? ["-c default_transaction_read_only=on"] : []),
+  ];
   const pool = new pg.Pool({
     connectionString: target.connectionString,
     max: options.max ?? 10,
-    // Every connection of the pool looks in the store's schema first.
-    ...(target.schema === undefined ? {} : { options: `-c search_path=${target.schema}` }),
+    types: TYPES,
+    ...(settings.length === 0 ? {} : { options: settings.join(" ") }),
   });
   // An idle connection the server drops must not crash the process: the pool replaces it.
   pool.on("error", () => undefined);

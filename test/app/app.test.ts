@@ -99,7 +99,7 @@ describe("npm start", () => {
 
   it("refuses a setting it cannot use in one line that names it, without a stack, exit 2", () => {
     const cases: [Record<string, string>, RegExp][] = [
-      [{ DATABASE_URL: "postgres://localhost/test" }, /^governance: cannot start: DATABASE_URL names a Postgres database, but the Postgres backend is not available yet\./],
+      [{ DATABASE_URL: "postgres://app:s3cret@/test" }, /^governance: cannot start: DATABASE_URL is not a valid postgres:\/\/ URL \(postgres:\/\/user:password@host:5432\/database\)$/m],
       [{ GOVERNANCE_CONFIG: "/nonexistent/governance.yml" }, /^governance: cannot start: the operator configuration \(GOVERNANCE_CONFIG\) is not valid:\n\/nonexistent\/governance\.yml: /],
       [{ GOVERNANCE_SHUTDOWN_GRACE_SECONDS: "soon" }, /^governance: cannot start: GOVERNANCE_SHUTDOWN_GRACE_SECONDS must be a number of seconds from 0 to 3600, not "soon"$/m],
       [{ GOVERNANCE_STALL_SECONDS: "-1" }, /^governance: cannot start: GOVERNANCE_STALL_SECONDS must be a number of seconds/],

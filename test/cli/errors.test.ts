@@ -61,11 +61,9 @@ describe("user errors are one line naming the place, exit status 2", () => {
     expect(userError(dir, args, { GOVERNANCE_CONCURRENCY: "lots" })).toBe('governance: GOVERNANCE_CONCURRENCY: must be a whole number from 1 to 1024, not "lots"');
   });
 
-  it("an unsupported DATABASE_URL, never showing its password", () => {
-    const line = userError(workspace(), ["runs"], { DATABASE_URL: "postgres://admin:hunter2@db.internal/governance" });
-    expect(line).toBe(
-      "governance: DATABASE_URL: names a Postgres database, but the Postgres backend is not available yet. Use sqlite:<path> (relative to the working directory, e.g. sqlite:./data/governance.db), sqlite:/absolute/path.db, or sqlite::memory:.",
-    );
+  it("an unusable DATABASE_URL, never showing its password", () => {
+    const line = userError(workspace(), ["runs"], { DATABASE_URL: "postgres://admin:hunter2@/governance" });
+    expect(line).toBe("governance: DATABASE_URL: is not a valid postgres:// URL (postgres://user:password@host:5432/database)");
     expect(line).not.toContain("hunter2");
     expect(userError(workspace(), ["runs"], { DATABASE_URL: "mysql://x" })).toMatch(/^governance: DATABASE_URL: uses the unsupported scheme "mysql:"\. Use /);
   });

@@ -82,7 +82,7 @@ describe("the Dockerfile", () => {
 
   it("keeps the default DATABASE_URL's folder in a volume the app's user owns", () => {
     const workdir = last("WORKDIR");
-    const dataDir = posix.dirname(parseDatabaseUrl(DEFAULT_DATABASE_URL, workdir).filename);
+    const dataDir = posix.dirname(parseDatabaseUrl(DEFAULT_DATABASE_URL, workdir).filename!);
     const volumes = all("VOLUME").flatMap((args) => (args.startsWith("[") ? execForm(args) : args.split(/\s+/)));
     expect(volumes).toContain(dataDir);
     const user = last("USER").split(":")[0]!;

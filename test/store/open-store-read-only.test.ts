@@ -39,7 +39,7 @@ describe("openStore(url, { readOnly: true })", () => {
 
   it("refuses a URL no other process can read, saying it is the URL's fault", async () => {
     expect(await refusal("sqlite::memory:")).toMatchObject({ about: "url", message: expect.stringMatching(/^sqlite::memory: keeps the app's runs in its own memory/) });
-    expect(await refusal("postgres://admin:pw@db/governance")).toMatchObject({ about: "url", message: expect.stringMatching(/^DATABASE_URL names a Postgres database/) });
+    expect(await refusal("postgres://admin:pw@/governance")).toMatchObject({ about: "url", message: expect.stringMatching(/^DATABASE_URL is not a valid postgres:\/\/ URL/) });
   });
 
   it("refuses a missing file without creating it or its folder", async () => {

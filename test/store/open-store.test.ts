@@ -32,12 +32,16 @@ describe("parseDatabaseUrl", () => {
     expect(parseDatabaseUrl("SQLite:/var/lib/governance.db", "/srv/app")).toEqual({ kind: "sqlite", filename: "/var/lib/governance.db" });
   });
 
-  it.each(["postgres://admin:s3cret-pw@db.internal:5432/governance", "postgresql://admin:s3cret-pw@db.internal/governance"])(
-    "says Postgres is not available yet, without echoing the URL: %s",
+  it("reads postgres:// and postgresql:// URLs as a Postgres target (see pg-store.test.ts)", () => {
+    expect(parseDatabaseUrl("postgres://admin:s3cret-pw@db.internal:5432/governance")).toEqual({ kind: "postgres", connectionString: "postgres://admin:s3cret-pw@db.internal:5432/governance" });
+    expect(parseDatabaseUrl("postgresql://admin:s3cret-pw@db.internal/governance?schema=gov")).toMatchObject({ kind: "postgres", schema: "gov" });
+  });
+
+  it.each(["postgres://admin:s3cret-pw@/governance", "postgresql://admin:s3cret-pw@db.internal/governance?schema=No-Such"])(
+    "refuses a Postgres URL it cannot use, without echoing the URL: %s",
     (url) => {
       const message = messageOf(() => parseDatabaseUrl(url));
-      expect(message).toMatch(/Postgres backend is not available yet/);
-      expect(message).toMatch(/sqlite:<path>/);
+      expect(message).toMatch(/^DATABASE_URL/);
       expect(message).not.toMatch(/s3cret|admin|db\.internal/);
     },
   );
@@ -72,7 +76,7 @@ describe("openStore", () => {
     expect(existsSync(file)).toBe(true);
   });
 
-  it("rejects Postgres for now", async () => {
-    await expect(openStore("postgres://u:pw@h/db")).rejects.toThrow(/not available yet/);
+  it("refuses a Postgres URL without a host before connecting", async () => {
+    await expect(openStore("postgres:///db")).rejects.toThrow(/^DATABASE_URL names no host/);
   });
 });
