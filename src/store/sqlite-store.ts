@@ -72,8 +72,12 @@ const CATALOGUE = methodsOf<CatalogueStore>()(["createWorkflow", "addWorkflowVer
 const RETENTION = methodsOf<RetentionStore>()(["pruneJobs", "pruneDeliveryPayloads", "pruneRunLogs", "ping", "migrationsApplied"]);
 const FIGURES = methodsOf<StoreFigures>()(["queueFigures", "runCounts"]);
 
+// The parts' methods are declared here and bound in the constructor (delegate.ts); methodsOf
+// checks that the lists name every method of each part.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface SqliteStore extends CatalogueStore, RetentionStore, StoreFigures {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SqliteStore implements Store {
   readonly #sqlite: Database.Database;
   readonly #db: Kysely<Tables>;
