@@ -53,7 +53,7 @@ export async function processDelivery(delivery: Delivery, github: GitHubPort, de
   const storeRun = async (run: Run) => {
     const holder = runs.some((r) => r.held) ? undefined : options.holder;
     const { run: stored, created, held } = await deps.store.createRun(run, holder ? { heldBy: holder } : {});
-    deps.log.info({ deliveryId: delivery.id, runId: stored.id, workflow: run.workflowPath, created }, created ? "run created" : "run already exists for this event");
+    deps.log.info({ deliveryId: delivery.id, runId: stored.id, installationId: delivery.installationId, repository: delivery.repository.fullName, workflow: run.workflowPath, created }, created ? "run created" : "run already exists for this event");
     if (stored.status === "pending" || stored.status === "running") runs.push({ run: stored, held: held === true });
     else if (stored.deliveryId === delivery.id) finished.push(stored);
   };

@@ -50,14 +50,14 @@ export async function executeRun(initial: Run, delivery: Delivery, deps: RunnerD
       // Stopped between two commits (a lost lease, a stop, a store failure): what it made is on
       // GitHub all the same; recorded, a later execution finds it done instead of making it again.
       if (pendingEffects.length > 0) {
-        await deps.store.recordEffects(pendingEffects.splice(0), deps.clock.now()).catch((recordErr: unknown) => deps.log.error({ runId: run.id, err: recordErr }, "could not record the side effects made before the run stopped"));
+        await deps.store.recordEffects(pendingEffects.splice(0), deps.clock.now()).catch((recordErr: unknown) => deps.log.error({ runId: run.id, deliveryId: run.deliveryId, installationId: run.installationId, err: recordErr }, "could not record the side effects made before the run stopped"));
       }
       if (!(err instanceof RunConflictError) || replay >= MAX_REPLAYS) throw err;
       // The other writer may be the worker that took this job over: only the holder replays.
       if (deps.holdsLease && !(await deps.holdsLease())) throw new LeaseLostError(`run ${run.id}: the job's lease was lost; its new holder goes on with the run`);
       const reloaded = await deps.store.getRun(run.id);
       if (!reloaded) throw new Error(`run ${run.id} is no longer in the store`);
-      deps.log.debug({ runId: run.id, version: reloaded.version }, "run changed under its writer; replaying");
+      deps.log.debug({ runId: run.id, deliveryId: run.deliveryId, installationId: run.installationId, version: reloaded.version }, "run changed under its writer; replaying");
       run = reloaded;
     }
   }
@@ -68,7 +68,7 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
   if (isFinishedRun(run)) {
     // The end was committed, but a process that died right after may not have shown it on the
     // check run: a job that comes back for a finished run shows it again (the update is idempotent).
-    if (deps.retried) await deps.reporter.finished(run).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
+    if (deps.retried) await deps.reporter.finished(run).catch((err: unknown) => deps.log.warn({ runId: run.id, deliveryId: run.deliveryId, installationId: run.installationId, error: errorMessage(err) }, "could not update the check run"));
     return { run };
   }
   const trigger = delivery.triggers[run.triggerIndex];
@@ -76,7 +76,7 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
   const pendingLog: LogEntry[] = [];
   const log: Log = (level, message, meta) => {
     pendingLog.push({ ts: deps.clock.now().toISOString(), level, message, ...(meta ? { meta } : {}) });
-    deps.log[level === "debug" ? "debug" : level]({ runId: run.id, ...meta }, message);
+    deps.log[level === "debug" ? "debug" : level]({ runId: run.id, deliveryId: run.deliveryId, installationId: run.installationId, ...meta }, message);
   };
   // pendingEffects: side effects made since the last commit, recorded done with the next one.
   const ledger = (fresh: boolean, since: Date): EffectLedger => ({ fresh, maybeMade: !fresh, since, done: (effect) => void pendingEffects.push(effect) });
@@ -154,7 +154,7 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
       run = await commit(run, wakeAt ? [runJob(run, `run:${run.id}:wake:${wakeAt.toISOString()}`, wakeAt)] : []);
       // Waiting for people or events shows on the check run; waiting for the rate limit does not.
       if (position.waiting.some((s) => !isPaced(s))) {
-        await deps.reporter.progress(run).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
+        await deps.reporter.progress(run).catch((err: unknown) => deps.log.warn({ runId: run.id, deliveryId: run.deliveryId, installationId: run.installationId, error: errorMessage(err) }, "could not update the check run"));
       }
       return { run, ...(wakeAt ? { wakeAt } : {}) };
     }
@@ -167,7 +167,7 @@ async function executeOnce(initial: Run, delivery: Delivery, deps: RunnerDeps, r
 /** Not started because GitHub's rate limit says not now: the run comes back when it allows. */
 async function reschedule(run: Run, err: RateLimitError, deps: RunnerDeps): Promise<RunProgress> {
   const wakeAt = err.retryAt;
-  deps.log.info({ runId: run.id, retryAt: wakeAt.toISOString() }, `run waits for GitHub's rate limit: ${err.message}`);
+  deps.log.info({ runId: run.id, deliveryId: run.deliveryId, installationId: run.installationId, retryAt: wakeAt.toISOString() }, `run waits for GitHub's rate limit: ${err.message}`);
   await deps.store.enqueue(runJob(run, `run:${run.id}:wake:${wakeAt.toISOString()}`, wakeAt));
   return { run, wakeAt };
 }
@@ -181,7 +181,7 @@ async function finish(run: Run, status: "succeeded" | "failed" | "cancelled", me
   const now = deps.clock.now().toISOString();
   const done = await commit({ ...run, steps: endSteps(run.steps, now), status, finishedAt: now, currentStepId: undefined });
   deps.metrics?.runFinished(status);
-  await deps.reporter.finished(done).catch((err: unknown) => deps.log.warn({ runId: run.id, error: errorMessage(err) }, "could not update the check run"));
+  await deps.reporter.finished(done).catch((err: unknown) => deps.log.warn({ runId: run.id, deliveryId: run.deliveryId, installationId: run.installationId, error: errorMessage(err) }, "could not update the check run"));
   return done;
 }
 

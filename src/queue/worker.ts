@@ -245,7 +245,16 @@ export class Worker {
   /** Runs a claimed job and records the outcome; never throws. */
   async #run(job: Job, signal: AbortSignal): Promise<void> {
     const maxAttempts = Math.min(job.maxAttempts, this.#maxAttempts);
-    const ctx = { jobId: job.id, type: job.type, attempt: job.attempts, workerId: this.workerId };
+    // What every log line of the job carries: the job, its installation, and the delivery or run it is for.
+    const about = { deliveryId: job.payload.deliveryId, runId: job.payload.runId };
+    const ctx = {
+      jobId: job.id,
+      type: job.type,
+      attempt: job.attempts,
+      workerId: this.workerId,
+      ...(job.installationId === undefined ? {} : { installationId: job.installationId }),
+      ...Object.fromEntries(Object.entries(about).filter(([, v]) => typeof v === "string")),
+    };
     const handler = Object.hasOwn(this.#handlers, job.type) ? this.#handlers[job.type] : undefined;
     if (!handler) return this.#outcomes.giveUp(job, `no handler for job type "${job.type}"`, ctx);
     // More attempts than allowed means earlier ones never recorded an outcome: the process
