@@ -7,7 +7,7 @@
 //                      [--pacing-limit N] [--keep]
 //
 //   --quick          smaller counts, for a smoke run of a few minutes
-//   --only a,b       only these sections (ack, engine, pacing, calls, memory, schedules, validation)
+//   --only a,b       only these sections (ack, engine, pacing, calls, memory, schedules, validation, postgres)
 //   --json FILE      where the results go (default bench/results.json)
 //   --pacing-limit N the stand-in's secondary limit in the pacing section (default 80/min;
 //                    600/min in quick mode so that it ends fast)
@@ -22,7 +22,7 @@ import { dirname, join, resolve } from "node:path";
 import { fmt, makeRow } from "./lib/common.mjs";
 import { installExitHooks, killAllNow, ROOT } from "./lib/processes.mjs";
 
-const SECTIONS = ["ack", "engine", "pacing", "calls", "memory", "schedules", "validation"];
+const SECTIONS = ["ack", "engine", "pacing", "calls", "memory", "schedules", "validation", "postgres"];
 
 /** Time budgets in seconds (quick, full). With today's engine, the slow sections use all of theirs. */
 const BUDGET = {
@@ -33,11 +33,12 @@ const BUDGET = {
   memory: [22, 1200],
   schedules: [115, 330],
   validation: [60, 600],
+  postgres: [90, 300],
 };
 
 function usage(message) {
   if (message) process.stderr.write(`bench: ${message}\n`);
-  process.stderr.write("usage: node bench/run.mjs [--quick] [--only ack,engine,pacing,calls,memory,schedules,validation] [--json FILE] [--pacing-limit N] [--keep]\n");
+  process.stderr.write("usage: node bench/run.mjs [--quick] [--only ack,engine,pacing,calls,memory,schedules,validation,postgres] [--json FILE] [--pacing-limit N] [--keep]\n");
   process.exit(2);
 }
 
