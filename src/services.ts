@@ -68,7 +68,8 @@ export function createServices(app: Probot, options: ServiceOptions): Services {
   const config = options.config ?? emptyOperatorConfig();
   // GitHub's limits, per installation: content-creating requests are paced, rate-limit answers
   // reschedule the work. Waiting never holds a worker slot.
-  const pacer = new Pacer({ perMinute: config.github.contentCreatesPerMinute, perHour: config.github.contentCreatesPerHour }, clock);
+  // Shared with the deployment's other live workers (processes on one database): each paces to its part.
+  const pacer = new Pacer({ perMinute: config.github.contentCreatesPerMinute, perHour: config.github.contentCreatesPerHour }, clock, liveWorkerCount(options.store, clock, log));
   const metrics = options.metrics ?? noMetrics;
   const reach: GitHubPortFactory = options.githubFor ?? installationPorts(app, metrics);
   const githubFor: GitHubPortFactory = async (installationId) => pacedPort(await reach(installationId), installationId, pacer, clock);
@@ -134,5 +135,32 @@ function installationPorts(app: Probot, metrics: Metrics): GitHubPortFactory {
     }
     ports.set(installationId, port);
     return port;
+  };
+}
+
+/** How long the count of live workers is used before it is read again; a worker counts while its heartbeat (every 10 s) is younger than LIVE_WINDOW_MS. */
+const LIVE_COUNT_TTL_MS = 15_000;
+const LIVE_WINDOW_MS = 45_000;
+
+/**
+ * The number of live workers across the deployment, for the pacer: read from the store at most
+ * every LIVE_COUNT_TTL_MS, in the background (the pacer never waits); 1 until the first answer.
+ */
+function liveWorkerCount(store: Store, clock: Clock, log: Logger): () => number {
+  let count = 1;
+  let readAt = Number.NEGATIVE_INFINITY;
+  let reading = false;
+  return () => {
+    const now = clock.now().getTime();
+    if (!reading && now - readAt >= LIVE_COUNT_TTL_MS) {
+      reading = true;
+      readAt = now;
+      store
+        .liveWorkers(new Date(now - LIVE_WINDOW_MS))
+        .then((n) => (count = Math.max(1, n)))
+        .catch((err: unknown) => log.warn({ err }, "could not count the live workers; pacing keeps the last count"))
+        .finally(() => (reading = false));
+    }
+    return count;
   };
 }

@@ -7,6 +7,7 @@ import type { Delivery, RepositoryInfo } from "./events.js";
 import type { LogEntry, Run, RunStatus } from "./run.js";
 import type { CatalogueStore } from "./catalogue-port.js";
 import type { StoreFigures } from "./figures-port.js";
+import type { PresenceStore } from "./presence-port.js";
 import type { RetentionStore } from "./retention-port.js";
 import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch, TaskStatus } from "./task.js";
 
@@ -135,7 +136,7 @@ export interface JobHolder {
 }
 
 /** Durable state: deliveries, runs and their logs, side-effect records, jobs, tasks, schedules, and the workflow catalogue. */
-export interface Store extends CatalogueStore, RetentionStore, StoreFigures {
+export interface Store extends CatalogueStore, RetentionStore, StoreFigures, PresenceStore {
   /**
    * Records a delivery and enqueues a job to process it, in one transaction. Returns false,
    * and changes nothing, when a delivery with the same id was recorded before.

@@ -38,9 +38,23 @@ export class Pacer {
   readonly #clock: Clock;
   readonly #windows = new Map<number, Window>();
 
-  constructor(limits: PacingLimits, clock: Clock = { now: () => new Date() }) {
+  readonly #share: () => number;
+
+  /**
+   * `share`: how many processes send for the same installations (the live workers of the
+   * deployment, at least 1): each takes that part of every limit, so together they stay within it.
+   */
+  constructor(limits: PacingLimits, clock: Clock = { now: () => new Date() }, share: () => number = () => 1) {
     this.#limits = { perMinute: Math.max(0, limits.perMinute), perHour: Math.max(0, limits.perHour) };
     this.#clock = clock;
+    this.#share = share;
+  }
+
+  /** The limits this process keeps to: its part of each (at least 1 a window where there is a limit). */
+  #mine(): PacingLimits {
+    const share = Math.max(1, Math.floor(this.#share()) || 1);
+    const part = (limit: number) => (limit > 0 ? Math.max(1, Math.floor(limit / share)) : 0);
+    return { perMinute: part(this.#limits.perMinute), perHour: part(this.#limits.perHour) };
   }
 
   /** Whether any limit applies. */
@@ -53,7 +67,7 @@ export class Pacer {
     const now = this.#clock.now().getTime();
     const w = this.#window(installationId, now);
     if (!this.enabled && w.blockedUntil <= now) return undefined;
-    const { perMinute, perHour } = this.#limits;
+    const { perMinute, perHour } = this.#mine();
     let allowedAt = Math.max(now, w.blockedUntil);
     if (perMinute > 0) {
       const inMinute = w.stamps.length - lowerBound(w.stamps, now - MINUTE);

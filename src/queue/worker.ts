@@ -82,8 +82,12 @@ export class Worker {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#heartbeat = setInterval(() => void this.#renew(), this.#heartbeatMs);
+    this.#heartbeat = setInterval(() => {
+      void this.#renew();
+      void this.#beat();
+    }, this.#heartbeatMs);
     this.#heartbeat.unref?.();
+    void this.#beat();
     this.#loop = this.takeOverGoneWorkers()
       .catch((err: unknown) => this.#log.error({ err, workerId: this.workerId }, "could not take over the jobs of stopped workers"))
       .then(() => this.#poll());
@@ -128,6 +132,7 @@ export class Worker {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
     markStopped(this.workerId);
+    await this.#store.leave(this.workerId).catch((err: unknown) => this.#log.warn({ err, workerId: this.workerId }, "could not say this worker left; it stops counting once its heartbeat is old"));
     return { putBack };
   }
 
@@ -221,6 +226,11 @@ export class Worker {
   }
 
   /** Renews the leases in hand; a job whose lease was lost is told to stop. */
+  /** Says this worker is alive (the store's presence part: GitHub's limits are shared among the live workers). */
+  async #beat(): Promise<void> {
+    await this.#store.beat(this.workerId, this.#clock.now()).catch((err: unknown) => this.#log.warn({ err, workerId: this.workerId }, "could not record this worker's heartbeat"));
+  }
+
   async #renew(): Promise<void> {
     const ids = [...this.#inHand.keys()];
     if (ids.length === 0) return;

@@ -6,6 +6,7 @@ import { PostgresAdapter, sql, type Kysely, type Migration } from "kysely";
 import type { StepRecord } from "../domain/run.js";
 import { workflowCatalogue } from "./migration-catalogue.js";
 import { remediationTasks } from "./migration-tasks.js";
+import { presence } from "./migration-presence.js";
 import { retention } from "./migration-retention.js";
 import { waitRowsOf } from "./rows.js";
 
@@ -269,4 +270,5 @@ export const migrations: Record<string, Migration> = {
   "0006_remediation_tasks": remediationTasks,
   "0007_workflow_catalogue": workflowCatalogue,
   "0008_retention": retention,
+  "0009_worker_presence": presence,
 };

@@ -11,6 +11,7 @@ import type { AddVersionResult, CatalogueFilter, CataloguePage, CreateWorkflowRe
 import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch } from "../domain/task.js";
 import { PgCatalogue } from "./pg-catalogue.js";
 import type { PostgresDatabase } from "./pg-connection.js";
+import { PgPresence } from "./pg-presence.js";
 import { PgRetention } from "./pg-retention.js";
 import { PgSchedules } from "./pg-schedules.js";
 import { openMigratedPostgres, PgStoreCore, systemClock, type PgStoreOptions } from "./pg-store-core.js";
@@ -30,13 +31,26 @@ export class PgStore extends PgStoreCore implements Store {
   readonly #tasks: PgTasks;
   readonly #catalogue: PgCatalogue;
   readonly #retention: PgRetention;
+  readonly #presence: PgPresence;
 
   constructor(database: PostgresDatabase, clock: Clock = systemClock) {
     super(database, clock);
+    this.#presence = new PgPresence(this.tx, clock);
     this.#schedules = new PgSchedules(this.tx, clock);
     this.#tasks = new PgTasks(this.tx, clock);
     this.#catalogue = new PgCatalogue(this.tx, clock);
     this.#retention = new PgRetention(this.tx, clock);
+  }
+
+  // Which workers are alive: see PgPresence.
+  beat(workerId: string, now: Date): Promise<void> {
+    return this.#presence.beat(workerId, now);
+  }
+  leave(workerId: string): Promise<void> {
+    return this.#presence.leave(workerId);
+  }
+  liveWorkers(since: Date): Promise<number> {
+    return this.#presence.liveWorkers(since);
   }
 
   // The schedule index and the installation index: see PgSchedules.

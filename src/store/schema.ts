@@ -23,6 +23,13 @@ export interface Tables {
   stored_workflows: StoredWorkflowsTable;
   stored_workflow_versions: StoredWorkflowVersionsTable;
   repository_workflows: RepositoryWorkflowsTable;
+  worker_presence: WorkerPresenceTable;
+}
+
+/** A worker's last heartbeat (migration 0009). */
+export interface WorkerPresenceTable {
+  worker_id: string;
+  seen_at: string;
 }
 
 /** The database as the statement modules (`queries.ts`, `job-queries.ts`, `schedule-queries.ts`, `task-queries.ts`, `catalogue-queries.ts`) build on it. */

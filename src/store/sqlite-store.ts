@@ -7,6 +7,7 @@ import type { Clock, EffectDone, EffectRecord, Job, JobHolder, NewJob, RunCommit
 import type { Run } from "../domain/run.js";
 import type { CatalogueStore } from "../domain/catalogue-port.js";
 import type { StoreFigures } from "../domain/figures-port.js";
+import type { PresenceStore } from "../domain/presence-port.js";
 import type { RetentionStore } from "../domain/retention-port.js";
 import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch } from "../domain/task.js";
 import { migrations as allMigrations } from "./migrations.js";
@@ -16,6 +17,7 @@ import type { Tables } from "./schema.js";
 import { SqliteCatalogue } from "./sqlite-catalogue.js";
 import { delegate, methodsOf } from "./delegate.js";
 import { SqliteFigures } from "./sqlite-figures.js";
+import { SqlitePresence } from "./sqlite-presence.js";
 import { configureSqlite } from "./sqlite-connection.js";
 import { SqliteExec } from "./sqlite-exec.js";
 import { GroupCommit } from "./sqlite-group-commit.js";
@@ -71,11 +73,12 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
 const CATALOGUE = methodsOf<CatalogueStore>()(["createWorkflow", "addWorkflowVersion", "getStoredWorkflow", "getWorkflowVersion", "listWorkflowVersions", "latestWorkflowsOf", "replaceRepositoryWorkflows", "findRepositoryWorkflows", "listCatalogue"]);
 const RETENTION = methodsOf<RetentionStore>()(["pruneJobs", "pruneDeliveryPayloads", "pruneRunLogs", "ping", "migrationsApplied"]);
 const FIGURES = methodsOf<StoreFigures>()(["queueFigures", "runCounts"]);
+const PRESENCE = methodsOf<PresenceStore>()(["beat", "leave", "liveWorkers"]);
 
 // The parts' methods are declared here and bound in the constructor (delegate.ts); methodsOf
 // checks that the lists name every method of each part.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqliteStore extends CatalogueStore, RetentionStore, StoreFigures {}
+export interface SqliteStore extends CatalogueStore, RetentionStore, StoreFigures, PresenceStore {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SqliteStore implements Store {
@@ -102,6 +105,7 @@ export class SqliteStore implements Store {
     delegate(this, new SqliteCatalogue(this.#exec, db, this.#group), CATALOGUE);
     delegate(this, new SqliteRetention(this.#exec, db, clock, this.#group), RETENTION);
     delegate(this, new SqliteFigures(this.#exec, db), FIGURES);
+    delegate(this, new SqlitePresence(this.#exec, db, this.#group), PRESENCE);
   }
 
   acceptDelivery(delivery: Delivery, options: { payloadText?: string } = {}): Promise<boolean> {

@@ -28,6 +28,22 @@ describe("Pacer", () => {
     expect(pacer.take(1)).toBeUndefined();
   });
 
+  it("shares each limit among the live workers: with two, each sends half a minute's 80, and all of it again when alone", () => {
+    const t = { ms: 0 };
+    let live = 2;
+    const pacer = new Pacer({ perMinute: 80, perHour: 500 }, clockAt(t), () => live);
+    for (let i = 0; i < 40; i++) expect(pacer.take(1)).toBeUndefined();
+    expect(pacer.take(1)).toBeInstanceOf(Date);
+    // The other worker stopped: this one may send up to the whole limit.
+    live = 1;
+    for (let i = 0; i < 40; i++) expect(pacer.take(2)).toBeUndefined();
+    expect(pacer.take(1)).toBeUndefined();
+    // More workers than the limit allows each one a request a window, never none.
+    live = 1000;
+    expect(pacer.take(3)).toBeUndefined();
+    expect(pacer.take(3)).toBeInstanceOf(Date);
+  });
+
   it("a sliding window: never more than the limit in any 60 s", () => {
     const t = { ms: 0 };
     const pacer = new Pacer({ perMinute: 10, perHour: 0 }, clockAt(t));

@@ -140,6 +140,7 @@ describe("SQLite migrations", () => {
       "stored_workflow_versions",
       "stored_workflows",
       "tasks",
+      "worker_presence",
     ]);
     const raw = new Database(file, { readonly: true });
     expect(raw.prepare("SELECT name FROM kysely_migration").pluck().all()).toEqual(Object.keys(migrations));

@@ -8,6 +8,7 @@ import { effectContract } from "./contract/effects.js";
 import { jobClaimContract } from "./contract/job-claims.js";
 import { jobContract } from "./contract/jobs.js";
 import { figuresContract } from "./contract/figures.js";
+import { presenceContract } from "./contract/presence.js";
 import { retentionContract } from "./contract/retention.js";
 import { runContract } from "./contract/runs.js";
 import { scheduleContract } from "./contract/schedules.js";
@@ -72,5 +73,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
     catalogueListContract(harness);
     retentionContract(harness);
     figuresContract(harness);
+    presenceContract(harness);
   });
 }
