@@ -2,20 +2,16 @@
 // hands on runs, the job queue, the group commit, schedules, tasks, the catalogue, retention and health (sqlite-*.ts).
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect, type Migration } from "kysely";
-import type { Delivery, RepositoryInfo } from "../domain/events.js";
-import type { Clock, EffectDone, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Schedule, ScheduleEntry, Store, TaskFilter, TaskLookup, TaskUpdateResult, WaitQuery } from "../domain/ports.js";
+import type { Delivery } from "../domain/events.js";
+import type { Clock, EffectDone, EffectRecord, Job, JobHolder, NewJob, RunCommitExtras, RunCommitResult, RunFilter, Store, WaitQuery } from "../domain/ports.js";
 import type { Run } from "../domain/run.js";
-import type { CatalogueStore } from "../domain/catalogue-port.js";
-import type { StoreFigures } from "../domain/figures-port.js";
-import type { PresenceStore } from "../domain/presence-port.js";
-import type { RetentionStore } from "../domain/retention-port.js";
-import type { NewRemediationTask, RelatedFinding, RelatedFindingOutcome, RemediationTask, TaskPatch } from "../domain/task.js";
 import { migrations as allMigrations } from "./migrations.js";
 import * as q from "./queries.js";
 import * as rows from "./rows.js";
 import type { Tables } from "./schema.js";
 import { SqliteCatalogue } from "./sqlite-catalogue.js";
-import { delegate, methodsOf } from "./delegate.js";
+import { delegate } from "./delegate.js";
+import { CATALOGUE, FIGURES, PRESENCE, RETENTION, SCHEDULES, TASKS, type HandedOnParts } from "./store-parts.js";
 import { SqliteFigures } from "./sqlite-figures.js";
 import { SqlitePresence } from "./sqlite-presence.js";
 import { configureSqlite } from "./sqlite-connection.js";
@@ -69,16 +65,11 @@ export async function openSqliteStore(filename: string, options: SqliteStoreOpti
  * synchronously (see `SqliteExec`), so each method is one atomic step even when several
  * processes share the file. Writes go through the group commit (see `GroupCommit`).
  */
-/** The parts handed on whole (see delegate.ts): the workflow catalogue, retention and health, the metrics' figures. */
-const CATALOGUE = methodsOf<CatalogueStore>()(["createWorkflow", "addWorkflowVersion", "getStoredWorkflow", "getWorkflowVersion", "listWorkflowVersions", "latestWorkflowsOf", "replaceRepositoryWorkflows", "findRepositoryWorkflows", "listCatalogue"]);
-const RETENTION = methodsOf<RetentionStore>()(["pruneJobs", "pruneDeliveryPayloads", "pruneRunLogs", "ping", "migrationsApplied"]);
-const FIGURES = methodsOf<StoreFigures>()(["queueFigures", "runCounts"]);
-const PRESENCE = methodsOf<PresenceStore>()(["beat", "leave", "liveWorkers"]);
 
 // The parts' methods are declared here and bound in the constructor (delegate.ts); methodsOf
 // checks that the lists name every method of each part.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqliteStore extends CatalogueStore, RetentionStore, StoreFigures, PresenceStore {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface SqliteStore extends HandedOnParts {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SqliteStore implements Store {
@@ -88,9 +79,7 @@ export class SqliteStore implements Store {
   readonly #clock: Clock;
   readonly #jobs: SqliteJobQueue;
   readonly #group: GroupCommit;
-  readonly #schedules: SqliteSchedules;
   readonly #runs: SqliteRuns;
-  readonly #tasks: SqliteTasks;
 
   constructor(sqlite: Database.Database, db: Kysely<Tables>, clock: Clock, gate?: WriteGate, busyTimeoutMs?: number) {
     this.#sqlite = sqlite;
@@ -99,9 +88,9 @@ export class SqliteStore implements Store {
     this.#clock = clock;
     this.#jobs = new SqliteJobQueue(this.#exec, db);
     this.#group = new GroupCommit(this.#exec, this.#jobs);
-    this.#schedules = new SqliteSchedules(this.#exec, db);
+    delegate(this, new SqliteSchedules(this.#exec, db), SCHEDULES);
     this.#runs = new SqliteRuns(this.#exec, db, clock, this.#group, this.#jobs);
-    this.#tasks = new SqliteTasks(this.#exec, db, this.#group);
+    delegate(this, new SqliteTasks(this.#exec, db, this.#group), TASKS);
     delegate(this, new SqliteCatalogue(this.#exec, db, this.#group), CATALOGUE);
     delegate(this, new SqliteRetention(this.#exec, db, clock, this.#group), RETENTION);
     delegate(this, new SqliteFigures(this.#exec, db), FIGURES);
@@ -212,57 +201,6 @@ export class SqliteStore implements Store {
     return this.#jobs.release(workerIds, now);
   }
 
-  // The schedule index: see SqliteSchedules.
-  markInstallationIndexed(installationId: number, at: Date): Promise<void> {
-    return this.#schedules.markInstallationIndexed(installationId, at);
-  }
-  unindexedInstallations(installationIds: number[]): Promise<number[]> {
-    return this.#schedules.unindexedInstallations(installationIds);
-  }
-  replaceSchedules(repository: RepositoryInfo, installationId: number, entries: ScheduleEntry[], now: Date): Promise<void> {
-    return this.#schedules.replaceSchedules(repository, installationId, entries, now);
-  }
-  removeSchedules(repository: string): Promise<number> {
-    return this.#schedules.removeSchedules(repository);
-  }
-  removeInstallationSchedules(installationId: number): Promise<number> {
-    return this.#schedules.removeInstallationSchedules(installationId);
-  }
-  listSchedules(repository?: string): Promise<Schedule[]> {
-    return this.#schedules.listSchedules(repository);
-  }
-  dueSchedules(now: Date, limit?: number): Promise<Schedule[]> {
-    return this.#schedules.dueSchedules(now, limit);
-  }
-  nextScheduleDue(): Promise<Date | undefined> {
-    return this.#schedules.nextScheduleDue();
-  }
-  markScheduleFired(id: string, tick: Date, nextDueAt: Date | undefined): Promise<boolean> {
-    return this.#schedules.markScheduleFired(id, tick, nextDueAt);
-  }
-  deferSchedule(id: string, lastTickAt: string | undefined, nextDueAt: Date | undefined): Promise<boolean> {
-    return this.#schedules.deferSchedule(id, lastTickAt, nextDueAt);
-  }
-  // Remediation tasks: see SqliteTasks.
-  createTask(task: NewRemediationTask): Promise<{ task: RemediationTask; created: boolean }> {
-    return this.#tasks.createTask(task);
-  }
-  getTask(id: string): Promise<RemediationTask | undefined> {
-    return this.#tasks.getTask(id);
-  }
-  findTask(by: TaskLookup): Promise<RemediationTask | undefined> {
-    return this.#tasks.findTask(by);
-  }
-  updateTask(id: string, version: number, patch: TaskPatch): Promise<TaskUpdateResult> {
-    return this.#tasks.updateTask(id, version, patch);
-  }
-  addRelatedFinding(id: string, finding: RelatedFinding): Promise<{ task: RemediationTask; outcome: RelatedFindingOutcome } | undefined> {
-    return this.#tasks.addRelatedFinding(id, finding);
-  }
-  listTasks(filter?: TaskFilter): Promise<RemediationTask[]> {
-    return this.#tasks.listTasks(filter);
-  }
-  // The workflow catalogue: see SqliteCatalogue.
   async close(): Promise<void> {
     if (!this.#sqlite.open) return;
     // Writes asked for in this turn are committed first: a caller awaiting one must not find it lost.
