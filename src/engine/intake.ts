@@ -6,6 +6,7 @@
 import { v7 as uuidv7 } from "uuid";
 import type { Delivery, TriggerEvent } from "../domain/events.js";
 import type { GitHubPort, JobHolder } from "../domain/ports.js";
+import { isPrunedPayload } from "../domain/retention-port.js";
 import type { Run } from "../domain/run.js";
 import { matchWorkflow, triggerIO } from "../triggers/match.js";
 import { triggerTypesFor } from "../triggers/registry.js";
@@ -114,6 +115,13 @@ async function rerun(delivery: Delivery, trigger: Extract<TriggerEvent, { kind: 
   const previous = await deps.store.getRun(trigger.runId);
   if (!previous || previous.repository !== delivery.repository.fullName) {
     deps.log.warn({ deliveryId: delivery.id, runId: trigger.runId }, "re-run requested for an unknown run");
+    return undefined;
+  }
+  // The run repeats its own event: once retention has pruned that event's payload, the
+  // expressions (`event.payload`) would see none, so it is not run again.
+  const origin = await deps.store.getDelivery(previous.deliveryId);
+  if (!origin || isPrunedPayload(origin.payload)) {
+    deps.log.warn({ deliveryId: delivery.id, runId: previous.id }, `re-run refused: the event of run ${previous.id} is no longer kept (payloads of finished runs are pruned after 30 days)`);
     return undefined;
   }
   const run: Run = {

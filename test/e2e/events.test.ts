@@ -130,6 +130,32 @@ describe("other events", () => {
     expect(rerun!.steps[0]!.outputs).toMatchObject({ number: 8, created: false });
   });
 
+  it("does not run a workflow again when its run's event was pruned by retention", async () => {
+    nock.disableNetConnect();
+    app = await startTestApp();
+    const alert = examplePayload("code_scanning_alert", "created");
+    fakeGraphQL(API, { master: { commit: COMMIT, files: [{ name: "track.yml", text: TRACK() }] } });
+    nock(API)
+      .post("/repos/Codertocat/Hello-World/check-runs")
+      .reply(201, { id: 3, html_url: "x" })
+      .post("/repos/Codertocat/Hello-World/issues")
+      .reply(201, { number: 8, html_url: "https://github.com/x/8" })
+      .patch("/repos/Codertocat/Hello-World/check-runs/3")
+      .reply(200, {});
+    await app.deliver("alert-1", "code_scanning_alert", alert);
+    const [first] = await app.store.listRuns();
+    expect(first?.status).toBe("succeeded");
+    expect(await app.store.pruneDeliveryPayloads(new Date(Date.now() + 60_000), 10)).toBe(1);
+
+    const rerequest = examplePayload("check_run", "rerequested");
+    rerequest.repository = alert.repository;
+    rerequest.check_run.name = "governance / Track alerts";
+    rerequest.check_run.external_id = first!.id;
+    await app.deliver("rerun-1", "check_run", rerequest);
+    // No new run, and nothing asked of GitHub (nock would refuse it).
+    expect((await app.store.listRuns()).map((r) => r.id)).toEqual([first!.id]);
+  });
+
   it("fails a step whose parameters cannot be rendered, saying why on the check run", async () => {
     nock.disableNetConnect();
     app = await startTestApp();
