@@ -55,6 +55,8 @@ function refusedRun(run: Run, why: string, clock: IntakeDeps["clock"]): Run {
 
 /** What a refused run names as its workflow: the reference it was asked for (it may name none that exists). */
 function placeholderEntry(trigger: TriggerEvent, definition: TriggerDefinition) {
-  const reference = trigger.kind === "manual" ? trigger.workflow : definition.type;
+  // An event that names its workflow says so in `workflow` (a manual run's reference), whatever its kind.
+  const named = (trigger as { workflow?: unknown }).workflow;
+  const reference = typeof named === "string" ? named : definition.type;
   return { path: "", id: reference, workflow: { name: reference, version: "0.0.0", triggers: [], steps: [] } };
 }

@@ -190,3 +190,8 @@ export function upsertInstallationFinish(db: Db, installationId: number, finishA
     .onConflict((oc) => oc.column("installation_id").doUpdateSet({ finish_at: finishAt })),
   );
 }
+
+/** The fair-queueing clock: the virtual start time of the latest job served (a queue_state row). */
+export const VIRTUAL_CLOCK = "virtual_clock";
+/** Scheduled jobs made due per statement when they fall due. */
+export const PROMOTE_BATCH = 500;

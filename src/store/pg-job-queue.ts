@@ -11,10 +11,6 @@ import { PG_IN_BATCH, type PgExec } from "./pg-exec.js";
 import * as rows from "./rows.js";
 import type { Tables } from "./schema.js";
 
-/** The fair-queueing clock: the virtual start time of the latest job served. */
-const VIRTUAL_CLOCK = "virtual_clock";
-/** Scheduled jobs made due per statement when they fall due. */
-const PROMOTE_BATCH = 500;
 
 /** How a running job ends: done, scheduled again, or failed for good. */
 export type JobOutcome = Parameters<typeof jq.finishJob>[4];
@@ -64,7 +60,7 @@ export class PgJobQueue {
       clock = Math.max(clock, Number(pick.fair_at));
       jobs.push(rows.rowToJob(row));
     }
-    if (clock > start) await exec.run(jq.upsertQueueState(this.#db, VIRTUAL_CLOCK, clock));
+    if (clock > start) await exec.run(jq.upsertQueueState(this.#db, jq.VIRTUAL_CLOCK, clock));
     return jobs;
   }
 
@@ -95,7 +91,7 @@ export class PgJobQueue {
   }
 
   async #virtualClock(exec: PgExec): Promise<number> {
-    return Number((await exec.first(jq.selectQueueState(this.#db, VIRTUAL_CLOCK)))?.value ?? 0);
+    return Number((await exec.first(jq.selectQueueState(this.#db, jq.VIRTUAL_CLOCK)))?.value ?? 0);
   }
 
   /** A job of this installation queued now starts at the fair clock's present, or after the installation's last queued job. */
@@ -108,7 +104,7 @@ export class PgJobQueue {
   /** Scheduled jobs that fell due join the queue as if enqueued now, each in its installation's turn (inside a write transaction). */
   async #promoteDue(exec: PgExec, now: string): Promise<void> {
     for (;;) {
-      const due = await exec.all(jq.selectDueScheduled(this.#db, now, PROMOTE_BATCH));
+      const due = await exec.all(jq.selectDueScheduled(this.#db, now, jq.PROMOTE_BATCH));
       if (due.length === 0) return;
       // The clock does not move while jobs are promoted: read it once per batch.
       const clock = await this.#virtualClock(exec);
@@ -121,7 +117,7 @@ export class PgJobQueue {
         await exec.run(jq.upsertInstallationFinish(this.#db, installation, start + 1));
         finish.set(installation, start + 1);
       }
-      if (due.length < PROMOTE_BATCH) return;
+      if (due.length < jq.PROMOTE_BATCH) return;
     }
   }
 }

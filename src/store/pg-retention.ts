@@ -6,10 +6,9 @@
  */
 import type { Clock } from "../domain/ports.js";
 import type { RetentionStore } from "../domain/retention-port.js";
-import { migrations } from "./migrations.js";
 import type { PgTransactions } from "./pg-exec.js";
 import * as rq from "./retention-queries.js";
-import { PRUNE_MAX_LIMIT } from "./sqlite-retention.js";
+import { exactlyThisBuildsMigrations, pruneCutoff, pruneLimit } from "./store-rules.js";
 
 export class PgRetention implements RetentionStore {
   readonly #tx: PgTransactions;
@@ -21,15 +20,15 @@ export class PgRetention implements RetentionStore {
   }
 
   async pruneJobs(finishedBefore: Date, limit: number): Promise<number> {
-    const before = cutoff("pruneJobs", finishedBefore);
-    const n = bounded("pruneJobs", limit);
+    const before = pruneCutoff("pruneJobs", finishedBefore);
+    const n = pruneLimit("pruneJobs", limit);
     const db = this.#tx.db;
     return this.#tx.write((exec) => exec.run(rq.deleteFinishedJobs(db, before, n)));
   }
 
   async pruneDeliveryPayloads(receivedBefore: Date, limit: number): Promise<number> {
-    const before = cutoff("pruneDeliveryPayloads", receivedBefore);
-    const n = bounded("pruneDeliveryPayloads", limit);
+    const before = pruneCutoff("pruneDeliveryPayloads", receivedBefore);
+    const n = pruneLimit("pruneDeliveryPayloads", limit);
     const now = this.#clock.now().toISOString();
     const db = this.#tx.db;
     return this.#tx.write((exec) => exec.run(rq.prunePayloads(db, before, n, now)));
@@ -41,8 +40,8 @@ export class PgRetention implements RetentionStore {
    * limit keeps the rest for the next call, which deletes them and marks it.
    */
   async pruneRunLogs(finishedBefore: Date, limit: number): Promise<number> {
-    const before = cutoff("pruneRunLogs", finishedBefore);
-    const n = bounded("pruneRunLogs", limit);
+    const before = pruneCutoff("pruneRunLogs", finishedBefore);
+    const n = pruneLimit("pruneRunLogs", limit);
     const now = this.#clock.now().toISOString();
     const db = this.#tx.db;
     return this.#tx.write(async (exec) => {
@@ -64,20 +63,6 @@ export class PgRetention implements RetentionStore {
 
   /** Kysely's migration table is found on the search_path: the store's schema (`?schema=`), else `public`. */
   async migrationsApplied(): Promise<boolean> {
-    const done = new Set((await this.#tx.exec.all(rq.selectAppliedMigrations(this.#tx.db))).map((r) => r.name));
-    const wanted = Object.keys(migrations);
-    return done.size === wanted.length && wanted.every((name) => done.has(name));
+    return exactlyThisBuildsMigrations((await this.#tx.exec.all(rq.selectAppliedMigrations(this.#tx.db))).map((r) => r.name));
   }
-}
-
-/** A cutoff as stored times compare: an ISO-8601 UTC string. */
-function cutoff(method: string, at: Date): string {
-  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new RangeError(`${method}: the cutoff must be a valid Date`);
-  return at.toISOString();
-}
-
-/** A prune's limit: a whole number from 1 to PRUNE_MAX_LIMIT. */
-function bounded(method: string, limit: number): number {
-  if (!(limit >= 1)) throw new RangeError(`${method}: limit must be at least 1, got ${limit}`);
-  return Math.min(PRUNE_MAX_LIMIT, Math.trunc(limit));
 }

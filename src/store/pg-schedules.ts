@@ -12,9 +12,6 @@ import * as q from "./queries.js";
 import * as sq from "./schedule-queries.js";
 import { planScheduleReplacement, rowToSchedule } from "./schedule-rows.js";
 
-const DUE_DEFAULT_LIMIT = 100;
-const DUE_MAX_LIMIT = 1_000;
-
 export class PgSchedules {
   readonly #tx: PgTransactions;
 
@@ -70,8 +67,8 @@ export class PgSchedules {
    * are ISO-8601 UTC strings of one format and ids lower-case UUIDs, which sort alike under any
    * collation, so the order is SQLite's and the index serves it.
    */
-  async dueSchedules(now: Date, limit = DUE_DEFAULT_LIMIT): Promise<Schedule[]> {
-    const bounded = Number.isFinite(limit) ? Math.min(DUE_MAX_LIMIT, Math.max(1, Math.trunc(limit))) : DUE_DEFAULT_LIMIT;
+  async dueSchedules(now: Date, limit = sq.DUE_DEFAULT_LIMIT): Promise<Schedule[]> {
+    const bounded = Number.isFinite(limit) ? Math.min(sq.DUE_MAX_LIMIT, Math.max(1, Math.trunc(limit))) : sq.DUE_DEFAULT_LIMIT;
     return (await this.#tx.exec.all(sq.selectDueSchedules(this.#tx.db, now.toISOString(), bounded))).map(rowToSchedule);
   }
 

@@ -77,3 +77,7 @@ export function deferSchedule(db: Db, id: string, lastTickAt: string | null, nex
     .where("id", "=", id)
     .where("last_tick_at", lastTickAt === null ? "is" : "=", lastTickAt);
 }
+
+/** dueSchedules' limit: 100 unless asked, at most 1,000. */
+export const DUE_DEFAULT_LIMIT = 100;
+export const DUE_MAX_LIMIT = 1_000;

@@ -9,7 +9,8 @@ import type { Kysely, Selectable } from "kysely";
 import { gt } from "semver";
 import type { AddVersionResult, CatalogueEntry, CatalogueFilter, CataloguePage, CreateWorkflowResult, NewWorkflowVersion, RepositoryWorkflow, StoredWorkflow, StoredWorkflowVersion } from "../domain/stored-workflow.js";
 import { assertStorableRepositoryWorkflows, assertStorableVersion, assertStorableWorkflow } from "./catalogue-checks.js";
-import { compareKeys, decodeCursor, encodeCursor, keyOf, type CatalogueKey } from "./catalogue-cursor.js";
+import { decodeCursor, encodeCursor, keyOf, type CatalogueKey } from "./catalogue-cursor.js";
+import { clampLimit, mergeCatalogue } from "./store-rules.js";
 import * as cq from "./catalogue-queries.js";
 import { latestToRow, repositoryWorkflowToRow, rowToRepositoryWorkflow, rowToStoredWorkflow, rowToVersion, versionToRow, workflowToRow } from "./catalogue-rows.js";
 import type { StoredWorkflowsTable, Tables } from "./schema.js";
@@ -104,7 +105,7 @@ export class SqliteCatalogue {
    * when one more was found. A cursor this store did not give throws InvalidCursorError (a RangeError).
    */
   async listCatalogue(filter: CatalogueFilter = {}): Promise<CataloguePage> {
-    const limit = clampLimit(filter.limit);
+    const limit = clampLimit(filter.limit, cq.CATALOGUE_DEFAULT_LIMIT, cq.CATALOGUE_MAX_LIMIT);
     const after: CatalogueKey | undefined = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
     if (filter.owners !== undefined && filter.owners.length === 0) return { entries: [] };
     const by: cq.CatalogueRowFilter = {
@@ -116,7 +117,7 @@ export class SqliteCatalogue {
     const entries = this.#exec.read(() => {
       const api: CatalogueEntry[] = filter.source === "repository" ? [] : this.#exec.all(cq.selectCatalogueWorkflows(this.#db, by, after, limit + 1)).map((r) => ({ source: "api", workflow: rowToStoredWorkflow(r) }));
       const repo: CatalogueEntry[] = filter.source === "api" ? [] : this.#exec.all(cq.selectCatalogueRepositoryWorkflows(this.#db, by, after, limit + 1)).map((r) => ({ source: "repository", workflow: rowToRepositoryWorkflow(r) }));
-      return merge(api, repo, limit + 1);
+      return mergeCatalogue(api, repo, limit + 1);
     });
     if (entries.length <= limit) return { entries };
     const page = entries.slice(0, limit);
@@ -126,22 +127,4 @@ export class SqliteCatalogue {
   #row(by: { id: string } | { ownerKey: string; nameKey: string }): Selectable<StoredWorkflowsTable> | undefined {
     return this.#exec.first(cq.selectStoredWorkflow(this.#db, by));
   }
-}
-
-/** The first `count` entries of two lists, each in catalogue order, in catalogue order. */
-function merge(a: CatalogueEntry[], b: CatalogueEntry[], count: number): CatalogueEntry[] {
-  const out: CatalogueEntry[] = [];
-  let i = 0;
-  let j = 0;
-  while (out.length < count && (i < a.length || j < b.length)) {
-    if (j >= b.length || (i < a.length && compareKeys(keyOf(a[i]!), keyOf(b[j]!)) <= 0)) out.push(a[i++]!);
-    else out.push(b[j++]!);
-  }
-  return out;
-}
-
-/** The listCatalogue limit: 50 unless asked, never more than 200, at least 1. */
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return cq.CATALOGUE_DEFAULT_LIMIT;
-  return Math.min(cq.CATALOGUE_MAX_LIMIT, Math.max(1, Math.trunc(limit)));
 }

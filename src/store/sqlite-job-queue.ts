@@ -10,10 +10,6 @@ import * as rows from "./rows.js";
 import type { Tables } from "./schema.js";
 import { IN_BATCH, type SqliteExec } from "./sqlite-exec.js";
 
-/** The fair-queueing clock: the virtual start time of the latest job served. */
-const VIRTUAL_CLOCK = "virtual_clock";
-/** Scheduled jobs made due per statement when they fall due. */
-const PROMOTE_BATCH = 500;
 
 /** How a running job ends: done, scheduled again, or failed for good. */
 export type JobOutcome = Parameters<typeof jq.finishJob>[4];
@@ -119,11 +115,11 @@ export class SqliteJobQueue {
   }
 
   #readVirtualClock(): number {
-    return Number(this.#exec.first(jq.selectQueueState(this.#db, VIRTUAL_CLOCK))?.value ?? 0);
+    return Number(this.#exec.first(jq.selectQueueState(this.#db, jq.VIRTUAL_CLOCK))?.value ?? 0);
   }
 
   #setVirtualClock(value: number): void {
-    this.#exec.run(jq.upsertQueueState(this.#db, VIRTUAL_CLOCK, value));
+    this.#exec.run(jq.upsertQueueState(this.#db, jq.VIRTUAL_CLOCK, value));
     if (this.#fair) this.#fair.clock = value;
   }
 
@@ -142,14 +138,14 @@ export class SqliteJobQueue {
   /** Scheduled jobs that fell due join the queue as if enqueued now, each in its installation's turn (inside a write transaction). */
   #promoteDue(now: string): void {
     for (;;) {
-      const due = this.#exec.all(jq.selectDueScheduled(this.#db, now, PROMOTE_BATCH));
+      const due = this.#exec.all(jq.selectDueScheduled(this.#db, now, jq.PROMOTE_BATCH));
       for (const job of due) {
         const installation = job.installation_id ?? 0;
         const start = this.#fairStart(installation);
         this.#exec.run(jq.queueJob(this.#db, job.id, start));
         this.#setInstallationFinish(installation, start + 1);
       }
-      if (due.length < PROMOTE_BATCH) return;
+      if (due.length < jq.PROMOTE_BATCH) return;
     }
   }
 }

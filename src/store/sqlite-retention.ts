@@ -6,14 +6,12 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../domain/ports.js";
 import type { RetentionStore } from "../domain/retention-port.js";
-import { migrations } from "./migrations.js";
 import * as rq from "./retention-queries.js";
+import { exactlyThisBuildsMigrations, pruneCutoff, pruneLimit } from "./store-rules.js";
 import type { Tables } from "./schema.js";
 import type { SqliteExec } from "./sqlite-exec.js";
 import type { GroupCommit } from "./sqlite-group-commit.js";
 
-/** The most rows one prune changes, whatever its caller asks: one write stays short. */
-export const PRUNE_MAX_LIMIT = 10_000;
 
 export class SqliteRetention implements RetentionStore {
   readonly #exec: SqliteExec;
@@ -29,14 +27,14 @@ export class SqliteRetention implements RetentionStore {
   }
 
   async pruneJobs(finishedBefore: Date, limit: number): Promise<number> {
-    const before = cutoff("pruneJobs", finishedBefore);
-    const n = bounded("pruneJobs", limit);
+    const before = pruneCutoff("pruneJobs", finishedBefore);
+    const n = pruneLimit("pruneJobs", limit);
     return this.#group.add(() => this.#exec.run(rq.deleteFinishedJobs(this.#db, before, n)));
   }
 
   async pruneDeliveryPayloads(receivedBefore: Date, limit: number): Promise<number> {
-    const before = cutoff("pruneDeliveryPayloads", receivedBefore);
-    const n = bounded("pruneDeliveryPayloads", limit);
+    const before = pruneCutoff("pruneDeliveryPayloads", receivedBefore);
+    const n = pruneLimit("pruneDeliveryPayloads", limit);
     const now = this.#clock.now().toISOString();
     return this.#group.add(() => this.#exec.run(rq.prunePayloads(this.#db, before, n, now)));
   }
@@ -47,8 +45,8 @@ export class SqliteRetention implements RetentionStore {
    * limit keeps the rest for the next call, which deletes them and marks it.
    */
   async pruneRunLogs(finishedBefore: Date, limit: number): Promise<number> {
-    const before = cutoff("pruneRunLogs", finishedBefore);
-    const n = bounded("pruneRunLogs", limit);
+    const before = pruneCutoff("pruneRunLogs", finishedBefore);
+    const n = pruneLimit("pruneRunLogs", limit);
     const now = this.#clock.now().toISOString();
     return this.#group.add(() => {
       let left = n;
@@ -68,20 +66,6 @@ export class SqliteRetention implements RetentionStore {
   }
 
   async migrationsApplied(): Promise<boolean> {
-    const done = new Set(this.#exec.all(rq.selectAppliedMigrations(this.#db)).map((r) => r.name));
-    const wanted = Object.keys(migrations);
-    return done.size === wanted.length && wanted.every((name) => done.has(name));
+    return exactlyThisBuildsMigrations(this.#exec.all(rq.selectAppliedMigrations(this.#db)).map((r) => r.name));
   }
-}
-
-/** A cutoff as stored times compare: an ISO-8601 UTC string. */
-function cutoff(method: string, at: Date): string {
-  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new RangeError(`${method}: the cutoff must be a valid Date`);
-  return at.toISOString();
-}
-
-/** A prune's limit: a whole number from 1 to PRUNE_MAX_LIMIT. */
-function bounded(method: string, limit: number): number {
-  if (!(limit >= 1)) throw new RangeError(`${method}: limit must be at least 1, got ${limit}`);
-  return Math.min(PRUNE_MAX_LIMIT, Math.trunc(limit));
 }

@@ -7,6 +7,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { Clock, EffectDone, JobHolder, RunCommitExtras, RunCommitResult, RunFilter, WaitQuery } from "../domain/ports.js";
 import type { LogEntry, Run } from "../domain/run.js";
 import * as q from "./queries.js";
+import { clampLimit } from "./store-rules.js";
 import * as rows from "./rows.js";
 import type { RunLogsTable, Tables } from "./schema.js";
 import { IN_BATCH, type SqliteExec } from "./sqlite-exec.js";
@@ -76,7 +77,7 @@ export class SqliteRuns {
   }
 
   async listRuns(filter: RunFilter = {}): Promise<Run[]> {
-    const limit = clampLimit(filter.limit);
+    const limit = clampLimit(filter.limit, q.RUN_LIST_DEFAULT_LIMIT, q.RUN_LIST_MAX_LIMIT);
     const before = filter.before;
     if (before !== undefined && (typeof before !== "object" || before === null || typeof before.createdAt !== "string" || typeof before.id !== "string")) {
       throw new TypeError("listRuns: before must be { createdAt, id } of a listed run");
@@ -113,10 +114,4 @@ export class SqliteRuns {
       this.#exec.run(q.insertLogs(this.#db, batch));
     }
   }
-}
-
-/** The listRuns limit: 50 unless asked, never more than 500, at least 1. */
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return q.RUN_LIST_DEFAULT_LIMIT;
-  return Math.min(q.RUN_LIST_MAX_LIMIT, Math.max(1, Math.trunc(limit)));
 }

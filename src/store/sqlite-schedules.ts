@@ -11,9 +11,6 @@ import { planScheduleReplacement, rowToSchedule } from "./schedule-rows.js";
 import type { Tables } from "./schema.js";
 import { IN_BATCH, type SqliteExec } from "./sqlite-exec.js";
 
-const DUE_DEFAULT_LIMIT = 100;
-const DUE_MAX_LIMIT = 1_000;
-
 export class SqliteSchedules {
   readonly #exec: SqliteExec;
   readonly #db: Kysely<Tables>;
@@ -58,8 +55,8 @@ export class SqliteSchedules {
     return this.#exec.all(sq.selectSchedules(this.#db, repository)).map(rowToSchedule);
   }
 
-  async dueSchedules(now: Date, limit = DUE_DEFAULT_LIMIT): Promise<Schedule[]> {
-    const bounded = Number.isFinite(limit) ? Math.min(DUE_MAX_LIMIT, Math.max(1, Math.trunc(limit))) : DUE_DEFAULT_LIMIT;
+  async dueSchedules(now: Date, limit = sq.DUE_DEFAULT_LIMIT): Promise<Schedule[]> {
+    const bounded = Number.isFinite(limit) ? Math.min(sq.DUE_MAX_LIMIT, Math.max(1, Math.trunc(limit))) : sq.DUE_DEFAULT_LIMIT;
     return this.#exec.all(sq.selectDueSchedules(this.#db, now.toISOString(), bounded)).map(rowToSchedule);
   }
 

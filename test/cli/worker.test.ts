@@ -22,6 +22,7 @@ describe("governance worker", () => {
       [["--now"], {}, 'governance: worker: unexpected argument "--now" (see "governance worker --help")\n'],
       [[], { DATABASE_URL: "sqlite::memory:" }, "governance: worker: cannot start: DATABASE_URL=sqlite::memory: is this process's own memory: a worker needs the database the app uses\n"],
       [[], { DATABASE_URL: `sqlite:${join(dir, "w.db")}`, GOVERNANCE_ENGINE: "sometimes" }, 'governance: worker: cannot start: GOVERNANCE_ENGINE must be on or off, not "sometimes"\n'],
+      [[], { DATABASE_URL: `sqlite:${join(dir, "w.db")}`, GOVERNANCE_METRICS_PORT: "nine" }, 'governance: worker: cannot start: GOVERNANCE_METRICS_PORT must be a TCP port (1 to 65535), not "nine"\n'],
     ];
     for (const [args, env, stderr] of cases) {
       const r = worker(args, env);
